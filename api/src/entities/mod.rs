@@ -1,0 +1,11 @@
+//! SeaORM mirror of the schema in `migration/`: one module per table, no behaviour.
+//! Business rules live in `crate::services`.
+
+pub mod api_keys;
+pub mod email_outbox;
+pub mod email_tokens;
+pub mod login_throttles;
+pub mod memberships;
+pub mod organizations;
+pub mod refresh_tokens;
+pub mod users;

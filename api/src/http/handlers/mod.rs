@@ -1,0 +1,5 @@
+pub mod api_keys;
+pub mod auth;
+pub mod me;
+pub mod ops;
+pub mod organizations;

@@ -1,0 +1,40 @@
+//! `api`: the HTTP API alone. Jobs it enqueues are run by `worker` processes.
+
+use std::process::ExitCode;
+
+use api::{AppState, config, http::Application, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    telemetry::install_crypto_provider();
+    let config = match config::load() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&config.settings.log);
+    match run(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = ?e, "api stopped with an error");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: config::Config) -> anyhow::Result<()> {
+    let state = AppState::build(config, true).await?;
+    let app = Application::build(state)?;
+    tracing::info!(port = app.port(), "api listening");
+    let handle = app.handle();
+    tokio::spawn(async move {
+        api::shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        handle.stop(true).await;
+    });
+    app.run_until_stopped().await?;
+    Ok(())
+}

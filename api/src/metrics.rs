@@ -1,0 +1,91 @@
+//! Prometheus metrics. HTTP metrics are recorded by the HTTP middleware; job gauges are
+//! read from the queue tables at scrape time, so they are right whichever process runs
+//! the workers.
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    pub http_requests: IntCounterVec,
+    pub http_duration: HistogramVec,
+    pub jobs: IntGaugeVec,
+    /// Job runs finished in this process, by queue and outcome (`done`, `retry`, `dead`).
+    pub job_runs: IntCounterVec,
+}
+
+impl Metrics {
+    pub fn new() -> anyhow::Result<Self> {
+        let registry = Registry::new_custom(Some("rehearse".into()), None)?;
+        let http_requests = IntCounterVec::new(
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests by route template, method and status",
+            ),
+            &["method", "route", "status"],
+        )?;
+        let http_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "HTTP request latency by route template",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ]),
+            &["method", "route"],
+        )?;
+        let jobs = IntGaugeVec::new(
+            Opts::new(
+                "jobs",
+                "Background jobs by queue and state (dead = failed with no attempts left)",
+            ),
+            &["queue", "state"],
+        )?;
+        let job_runs = IntCounterVec::new(
+            Opts::new(
+                "job_runs_total",
+                "Job runs finished in this process by queue and outcome",
+            ),
+            &["queue", "outcome"],
+        )?;
+        registry.register(Box::new(job_runs.clone()))?;
+        registry.register(Box::new(http_requests.clone()))?;
+        registry.register(Box::new(http_duration.clone()))?;
+        registry.register(Box::new(jobs.clone()))?;
+        Ok(Self {
+            registry,
+            http_requests,
+            http_duration,
+            jobs,
+            job_runs,
+        })
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Replaces the job gauges with fresh counts.
+    pub fn set_job_counts(&self, counts: &[crate::jobs::QueueCount]) {
+        self.jobs.reset();
+        for queue in crate::jobs::QUEUES {
+            for state in ["pending", "queued", "running", "done", "failed", "dead", "killed"] {
+                self.jobs.with_label_values(&[queue, state]).set(0);
+            }
+        }
+        for c in counts {
+            self.jobs
+                .with_label_values(&[c.queue.as_str(), c.state.as_str()])
+                .set(c.count);
+        }
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> anyhow::Result<String> {
+        let mut buf = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut buf)?;
+        Ok(String::from_utf8(buf)?)
+    }
+}

@@ -1,0 +1,15 @@
+//! Business rules. Nothing here knows about HTTP: handlers extract and authorize, then
+//! call these functions, which own their transactions.
+
+pub mod accounts;
+pub mod api_keys;
+pub mod mail;
+pub mod organizations;
+
+use sea_orm::{DbErr, SqlErr};
+
+/// Whether a database error is a unique-constraint violation (a lost race or a
+/// duplicate), the same way on SQLite and PostgreSQL.
+pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}

@@ -1,0 +1,61 @@
+//! The shared application state: everything a request or a job needs, built once.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret;
+
+use crate::auth::{JwtKeys, PasswordHasher};
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::services::accounts::AccountsDeps;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub hasher: PasswordHasher,
+    pub jwt: JwtKeys,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    /// Connects (a pool of `max_connections`), applies migrations when `migrate` is set,
+    /// and prepares the credentials (with their start-up self-tests).
+    pub async fn build(config: Config, migrate: bool) -> anyhow::Result<Self> {
+        let db = crate::db::connect(&config, config.settings.database.max_connections).await?;
+        if migrate {
+            crate::db::migrate(&db).await?;
+        }
+        Self::with_db(config, db)
+    }
+
+    pub fn with_db(config: Config, db: DatabaseConnection) -> anyhow::Result<Self> {
+        let auth = &config.settings.auth;
+        let jwt = JwtKeys::new(
+            config.jwt_secret.expose_secret().as_bytes(),
+            &auth.issuer,
+            &auth.audience,
+            config.access_token_ttl(),
+        )
+        .context("the JWT signer failed its self-test")?;
+        let hasher = PasswordHasher::new(auth.max_concurrent_hashes)?;
+        Ok(Self {
+            db,
+            config: Arc::new(config),
+            hasher,
+            jwt,
+            metrics: Metrics::new()?,
+        })
+    }
+
+    pub fn accounts(&self) -> AccountsDeps<'_> {
+        AccountsDeps {
+            db: &self.db,
+            config: &self.config,
+            hasher: &self.hasher,
+            jwt: &self.jwt,
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! Rehearse's database schema, as an ordered list of migrations.
+//!
+//! Rules: one migration per change, named `mYYYYMMDD_HHMMSS_<verb_object>`; columns are
+//! referred to by name (never through entity types, which follow the schema, not the
+//! other way round); every `down()` undoes its `up()` exactly. Tenant tables carry
+//! `organization_id` and their foreign keys to other tenant tables include it, so the
+//! schema can be distributed by organization later without rewriting queries.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_create_accounts;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_create_accounts::Migration)]
+    }
+}

@@ -1,0 +1,3 @@
+//! One module per job. Handlers are plain async fns, callable directly from tests.
+
+pub mod send_email;

@@ -18,6 +18,8 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
     const QUEUE: &'static str;
     /// Runs before the job is dead-lettered (left `Failed` with no attempts left).
     const MAX_ATTEMPTS: u32;
+    #[allow(clippy::cast_possible_wrap)]
+    const MAX_ATTEMPTS_I32: i32 = Self::MAX_ATTEMPTS as i32;
 }
 
 /// Delivers one outbox email.
@@ -93,8 +95,9 @@ pub async fn setup_storage(db: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Jobs per queue and state, for `/metrics` and `/readyz`. `dead` are failed jobs with
-/// no attempts left (the dead-letter state); `failed` are failed jobs that will run again.
+/// Jobs per queue and state, for `/metrics` and `/readyz`. `dead` is the dead-letter
+/// state: jobs that failed permanently or have no attempts left; `failed` jobs will run
+/// again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueCount {
     pub queue: String,
@@ -110,7 +113,8 @@ pub async fn counts(db: &DatabaseConnection) -> Result<Vec<QueueCount>, DbErr> {
     };
     let sql = format!(
         "SELECT job_type, \
-           CASE WHEN status = 'Failed' AND attempts >= max_attempts THEN 'dead' ELSE lower(status) END AS state, \
+           CASE WHEN status = 'Killed' OR (status = 'Failed' AND attempts >= max_attempts) THEN 'dead' \
+                ELSE lower(status) END AS state, \
            COUNT(*) AS n \
          FROM {table} GROUP BY 1, 2"
     );
@@ -139,10 +143,12 @@ pub async fn dead_jobs(db: &DatabaseConnection, limit: u32) -> Result<Vec<DeadJo
     let backend = db.get_database_backend();
     let sql = match backend {
         DbBackend::Sqlite => "SELECT id, job_type, attempts, last_result FROM Jobs \
-             WHERE status = 'Failed' AND attempts >= max_attempts ORDER BY done_at DESC LIMIT $1"
+             WHERE status = 'Killed' OR (status = 'Failed' AND attempts >= max_attempts) \
+             ORDER BY done_at DESC LIMIT $1"
             .to_owned(),
         _ => "SELECT id, job_type, attempts, last_result::text FROM apalis.jobs \
-             WHERE status = 'Failed' AND attempts >= max_attempts ORDER BY done_at DESC LIMIT $1"
+             WHERE status = 'Killed' OR (status = 'Failed' AND attempts >= max_attempts) \
+             ORDER BY done_at DESC LIMIT $1"
             .to_owned(),
     };
     let rows = db

@@ -71,7 +71,7 @@ impl Metrics {
     pub fn set_job_counts(&self, counts: &[crate::jobs::QueueCount]) {
         self.jobs.reset();
         for queue in crate::jobs::QUEUES {
-            for state in ["pending", "queued", "running", "done", "failed", "dead", "killed"] {
+            for state in ["pending", "queued", "running", "done", "failed", "dead"] {
                 self.jobs.with_label_values(&[queue, state]).set(0);
             }
         }

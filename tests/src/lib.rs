@@ -1,1 +1,307 @@
+//! Test harness: `spawn_app()` starts the real service (HTTP server and job workers) on
+//! a random port with a fresh database — a new SQLite file, or a new PostgreSQL
+//! database when `TEST_DATABASE_URL` is set — and an SMTP sink that records real SMTP
+//! conversations. Logs are silent unless `TEST_LOG=1`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod smtp;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use api::AppState;
+use api::config::{Config, LogFormat, MailTransport, Settings};
+use api::http::Application;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub use smtp::{ReceivedMail, SmtpSink};
+
+pub const PUBLIC_BASE_URL: &str = "https://rehearse.test/";
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub config: Arc<Config>,
+    pub smtp: SmtpSink,
+    pub dir: tempfile::TempDir,
+    pub database_url: String,
+}
+
+/// A signed-up user and their session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub email: String,
+    pub password: String,
+    pub user_id: Uuid,
+    pub organization_id: Uuid,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+pub struct TestAppBuilder {
+    workers: bool,
+    customize: Vec<Box<dyn FnOnce(&mut Settings)>>,
+}
+
+pub fn builder() -> TestAppBuilder {
+    TestAppBuilder {
+        workers: true,
+        customize: Vec::new(),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    builder().spawn().await
+}
+
+fn init_logs() {
+    api::telemetry::install_crypto_provider();
+    if std::env::var("TEST_LOG").is_ok_and(|v| !v.is_empty() && v != "0") {
+        api::telemetry::init(&api::config::LogSettings {
+            format: LogFormat::Pretty,
+            level: "info,sqlx=warn".into(),
+        });
+    }
+}
+
+/// A database of its own for one test.
+pub async fn fresh_database_url(dir: &std::path::Path) -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(base) if !base.is_empty() => {
+            use sqlx::Connection;
+            let name = format!("rehearse_test_{}", Uuid::new_v4().simple());
+            let mut admin = sqlx::PgConnection::connect(&base)
+                .await
+                .expect("cannot connect to TEST_DATABASE_URL");
+            sqlx::query(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
+                .execute(&mut admin)
+                .await
+                .expect("cannot create a test database");
+            let mut url = url::Url::parse(&base).expect("TEST_DATABASE_URL is not a URL");
+            url.set_path(&name);
+            url.to_string()
+        }
+        _ => format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
+    }
+}
+
+impl TestAppBuilder {
+    /// Runs no job workers: jobs stay queued (tests then drive handlers directly).
+    pub fn without_workers(mut self) -> Self {
+        self.workers = false;
+        self
+    }
+
+    pub fn settings(mut self, f: impl FnOnce(&mut Settings) + 'static) -> Self {
+        self.customize.push(Box::new(f));
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        init_logs();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let smtp = SmtpSink::start().await.expect("smtp sink");
+        let database_url = fresh_database_url(dir.path()).await;
+
+        let mut settings = Settings::default();
+        settings.server.host = "127.0.0.1".into();
+        settings.server.port = 0;
+        settings.server.workers = Some(2);
+        settings.server.shutdown_timeout_secs = 1;
+        settings.data_dir = dir.path().join("data");
+        settings.database.url = Some(SecretString::from(database_url.clone()));
+        settings.database.max_connections = 8;
+        settings.public_base_url = Some(PUBLIC_BASE_URL.into());
+        settings.auth.jwt_secret = Some(SecretString::from(JWT_SECRET));
+        settings.mail.transport = MailTransport::Smtp;
+        settings.mail.smtp_url = Some(SecretString::from(smtp.url()));
+        settings.mail.from = "Rehearse <no-reply@rehearse.test>".into();
+        settings.worker.poll_interval_ms = 50;
+        settings.worker.heartbeat_secs = 1;
+        settings.worker.retry_min_backoff_ms = 20;
+        settings.worker.retry_max_backoff_secs = 1;
+        for f in self.customize {
+            f(&mut settings);
+        }
+
+        let config = api::config::resolve(settings).expect("invalid test settings");
+        let state = AppState::build(config, true)
+            .await
+            .expect("cannot build the app state");
+        let app = Application::build(state.clone()).expect("cannot build the server");
+        let port = app.port();
+        tokio::spawn(app.run_until_stopped());
+        if self.workers {
+            let monitor = worker::prepare(&state).await.expect("cannot prepare workers");
+            tokio::spawn(monitor.run());
+        }
+
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            config: state.config.clone(),
+            state,
+            smtp,
+            dir,
+            database_url,
+        }
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.get(self.url(path))
+    }
+
+    pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.post(self.url(path))
+    }
+
+    pub fn delete(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.delete(self.url(path))
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.post(path).json(body).send().await.expect("request failed")
+    }
+
+    pub async fn signup_response(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_json(
+            "/v1/auth/signup",
+            &json!({"email": email, "password": password, "name": "Test User"}),
+        )
+        .await
+    }
+
+    /// Signs up a new account with a unique email.
+    pub async fn signup(&self) -> Session {
+        let email = format!("user-{}@example.com", Uuid::new_v4().simple());
+        self.signup_as(&email).await
+    }
+
+    pub async fn signup_as(&self, email: &str) -> Session {
+        let response = self.signup_response(email, PASSWORD).await;
+        assert_eq!(
+            response.status(),
+            201,
+            "signup failed: {}",
+            response.text().await.unwrap_or_default()
+        );
+        let body: Value = response.json().await.expect("json");
+        Session {
+            email: email.to_owned(),
+            password: PASSWORD.to_owned(),
+            user_id: body["user"]["id"].as_str().unwrap().parse().unwrap(),
+            organization_id: body["organization"]["id"].as_str().unwrap().parse().unwrap(),
+            access_token: body["access_token"].as_str().unwrap().to_owned(),
+            refresh_token: body["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_json("/v1/auth/login", &json!({"email": email, "password": password}))
+            .await
+    }
+
+    /// Creates a team organization owned by `session`'s user.
+    pub async fn create_organization(&self, session: &Session, kind: &str) -> Uuid {
+        let response = self
+            .post("/v1/organizations")
+            .bearer_auth(&session.access_token)
+            .json(&json!({"name": "Acme", "kind": kind}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.unwrap();
+        body["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// Creates an API key for `organization_id` and returns (id, key).
+    pub async fn create_api_key(&self, session: &Session, organization_id: Uuid) -> (Uuid, String) {
+        let response = self
+            .post(&format!("/v1/organizations/{organization_id}/api-keys"))
+            .bearer_auth(&session.access_token)
+            .json(&json!({"name": "test key"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            201,
+            "{}",
+            response.text().await.unwrap_or_default()
+        );
+        let body: Value = response.json().await.unwrap();
+        (
+            body["id"].as_str().unwrap().parse().unwrap(),
+            body["key"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// Waits for `count` emails to `to`.
+    pub async fn emails_to(&self, to: &str, count: usize) -> Vec<ReceivedMail> {
+        let mails = self.smtp.wait_for(to, count, Duration::from_secs(15)).await;
+        assert!(
+            mails.len() >= count,
+            "expected {count} email(s) to {to}, got {}",
+            mails.len()
+        );
+        mails
+    }
+}
+
+/// Asserts a problem+json response and returns its body.
+pub async fn assert_problem(response: reqwest::Response, status: u16, slug: &str) -> Value {
+    assert_eq!(response.status().as_u16(), status, "unexpected status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/problem+json"),
+        "content type was {content_type:?}"
+    );
+    let body: Value = response.json().await.expect("problem body is not JSON");
+    assert_eq!(
+        body["type"],
+        format!("https://rehearse.dev/problems/{slug}"),
+        "body: {body}"
+    );
+    assert_eq!(body["status"], status);
+    assert!(
+        body["title"].is_string() && body["detail"].is_string(),
+        "body: {body}"
+    );
+    body
+}
+
+/// The token carried by a link in an email (`…?token=…`).
+pub fn token_from_email(mail: &ReceivedMail, path: &str) -> String {
+    let text = mail.decoded();
+    let marker = format!("{PUBLIC_BASE_URL}{path}?token=");
+    let start = text
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {marker} link in:\n{text}"))
+        + marker.len();
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}

@@ -58,6 +58,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api
 }
 
+/// The OpenAPI document as committed in `openapi/openapi.json` (pretty, newline-ended).
+pub fn openapi_json() -> anyhow::Result<String> {
+    Ok(format!("{}\n", openapi().to_pretty_json()?))
+}
+
 /// The running HTTP server.
 pub struct Application {
     port: u16,

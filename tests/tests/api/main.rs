@@ -1,1 +1,14 @@
+//! The integration suite: the whole service over HTTP, with a fresh database per test
+//! (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api_keys;
+mod auth;
+mod jobs;
+mod jwt;
+mod mail;
+mod openapi;
+mod ops;
+mod organizations;
+mod problems;
+mod tenancy;

@@ -1,0 +1,113 @@
+//! Every error is RFC 9457 problem+json with a stable type.
+
+use serde_json::json;
+use tests::{assert_problem, builder, spawn_app};
+
+#[tokio::test]
+async fn malformed_json_is_a_400() {
+    let app = spawn_app().await;
+    let response = app
+        .post("/v1/auth/login")
+        .header("content-type", "application/json")
+        .body("{\"email\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 400, "malformed-request").await;
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_a_415() {
+    let app = spawn_app().await;
+    let text = app
+        .post("/v1/auth/login")
+        .header("content-type", "text/plain")
+        .body("email=a")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(text, 415, "unsupported-media-type").await;
+    let missing = app.post("/v1/auth/login").body("{}").send().await.unwrap();
+    assert_problem(missing, 415, "unsupported-media-type").await;
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_a_413() {
+    let app = builder()
+        .settings(|s| s.server.max_body_bytes = 2048)
+        .spawn()
+        .await;
+    let huge = json!({"email": "a@example.com", "password": "x".repeat(10_000)});
+    let response = app.post_json("/v1/auth/signup", &huge).await;
+    assert_problem(response, 413, "payload-too-large").await;
+}
+
+#[tokio::test]
+async fn a_missing_field_is_a_422_naming_it() {
+    let app = spawn_app().await;
+    let response = app
+        .post_json("/v1/auth/login", &json!({"email": "a@example.com"}))
+        .await;
+    let body = assert_problem(response, 422, "validation-failed").await;
+    assert_eq!(body["errors"][0]["field"], "password");
+}
+
+#[tokio::test]
+async fn a_field_of_the_wrong_type_is_a_422() {
+    let app = spawn_app().await;
+    let response = app
+        .post_json("/v1/auth/login", &json!({"email": 42, "password": ["x"]}))
+        .await;
+    assert_problem(response, 422, "validation-failed").await;
+    let not_object = app.post_json("/v1/auth/login", &json!([1, 2, 3])).await;
+    assert_problem(not_object, 422, "validation-failed").await;
+}
+
+#[tokio::test]
+async fn an_unknown_route_is_a_404_and_a_wrong_method_a_405() {
+    let app = spawn_app().await;
+    assert_problem(
+        app.get("/v1/nothing-here").send().await.unwrap(),
+        404,
+        "not-found",
+    )
+    .await;
+    assert_problem(app.get("/").send().await.unwrap(), 404, "not-found").await;
+    assert_problem(
+        app.get("/v1/auth/login").send().await.unwrap(),
+        405,
+        "method-not-allowed",
+    )
+    .await;
+    assert_problem(
+        app.delete("/v1/me").send().await.unwrap(),
+        405,
+        "method-not-allowed",
+    )
+    .await;
+    assert_problem(
+        app.post("/healthz").send().await.unwrap(),
+        405,
+        "method-not-allowed",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn unicode_and_control_characters_do_not_break_anything() {
+    let app = spawn_app().await;
+    let odd = json!({"email": "a\u{0}b@example.com", "password": "\u{202e}\u{0}\u{ffff}passw0rd", "name": "Zoë \u{1F600}"});
+    let response = app.post_json("/v1/auth/signup", &odd).await;
+    assert_problem(response, 422, "validation-failed").await;
+    let ok = app
+        .post_json(
+            "/v1/auth/signup",
+            &json!({"email": "zoe@example.com", "password": "pässwörd-ünïcode-😀", "name": "Zoë 😀"}),
+        )
+        .await;
+    assert_eq!(ok.status(), 201);
+    assert_eq!(
+        app.login("zoe@example.com", "pässwörd-ünïcode-😀").await.status(),
+        200
+    );
+}

@@ -103,6 +103,9 @@ pub struct DatabaseSettings {
     pub url: Option<SecretString>,
     pub max_connections: u32,
     pub acquire_timeout_secs: u64,
+    /// Apply pending migrations at start-up. Turn off where a separate step migrates
+    /// (`api migrate`, as in docker/compose.yaml).
+    pub migrate_on_start: bool,
 }
 
 impl Default for DatabaseSettings {
@@ -111,6 +114,7 @@ impl Default for DatabaseSettings {
             url: None,
             max_connections: 10,
             acquire_timeout_secs: 5,
+            migrate_on_start: true,
         }
     }
 }

@@ -1,4 +1,5 @@
 //! `api`: the HTTP API alone. Jobs it enqueues are run by `worker` processes.
+//! `api migrate` applies the database migrations and exits.
 
 use std::process::ExitCode;
 
@@ -26,7 +27,13 @@ async fn main() -> ExitCode {
 }
 
 async fn run(config: config::Config) -> anyhow::Result<()> {
-    let state = AppState::build(config, true).await?;
+    if std::env::args().nth(1).as_deref() == Some("migrate") {
+        let db = api::db::connect(&config, 2).await?;
+        api::db::migrate(&db).await?;
+        tracing::info!("migrations applied");
+        return Ok(());
+    }
+    let state = AppState::build(config).await?;
     let app = Application::build(state)?;
     tracing::info!(port = app.port(), "api listening");
     let handle = app.handle();

@@ -21,11 +21,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Connects (a pool of `max_connections`), applies migrations when `migrate` is set,
-    /// and prepares the credentials (with their start-up self-tests).
-    pub async fn build(config: Config, migrate: bool) -> anyhow::Result<Self> {
+    /// Connects (a pool of `max_connections`), applies migrations unless the settings
+    /// say otherwise, and prepares the credentials (with their start-up self-tests).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
         let db = crate::db::connect(&config, config.settings.database.max_connections).await?;
-        if migrate {
+        if config.settings.database.migrate_on_start {
             crate::db::migrate(&db).await?;
         }
         Self::with_db(config, db)

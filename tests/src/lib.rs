@@ -44,9 +44,11 @@ pub struct Session {
     pub refresh_token: String,
 }
 
+type Customize = Box<dyn FnOnce(&mut Settings)>;
+
 pub struct TestAppBuilder {
     workers: bool,
-    customize: Vec<Box<dyn FnOnce(&mut Settings)>>,
+    customize: Vec<Customize>,
 }
 
 pub fn builder() -> TestAppBuilder {
@@ -131,9 +133,7 @@ impl TestAppBuilder {
         }
 
         let config = api::config::resolve(settings).expect("invalid test settings");
-        let state = AppState::build(config, true)
-            .await
-            .expect("cannot build the app state");
+        let state = AppState::build(config).await.expect("cannot build the app state");
         let app = Application::build(state.clone()).expect("cannot build the server");
         let port = app.port();
         tokio::spawn(app.run_until_stopped());

@@ -266,15 +266,15 @@ pub async fn login(deps: AccountsDeps<'_>, input: LoginInput) -> Result<TokenPai
     let email = EmailAddress::parse(&input.email).ok();
     let throttle_key = digest(&input.email.trim().to_lowercase());
 
-    if let Some(row) = login_throttles::Entity::find_by_id(throttle_key.clone())
+    let locked_until = login_throttles::Entity::find_by_id(throttle_key.clone())
         .one(deps.db)
         .await?
-    {
-        if let Some(until) = row.locked_until.filter(|until| *until > now) {
-            return Err(AccountsError::LoginThrottled {
-                retry_after_secs: u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1),
-            });
-        }
+        .and_then(|row| row.locked_until)
+        .filter(|until| *until > now);
+    if let Some(until) = locked_until {
+        return Err(AccountsError::LoginThrottled {
+            retry_after_secs: u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1),
+        });
     }
 
     let user = match &email {

@@ -23,7 +23,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(config: api::config::Config) -> anyhow::Result<()> {
-    let state = AppState::build(config, true).await?;
+    let state = AppState::build(config).await?;
     let monitor = worker::prepare(&state).await?;
     let app = Application::build(state.clone())?;
     tracing::info!(

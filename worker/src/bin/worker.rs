@@ -23,7 +23,7 @@ async fn main() -> ExitCode {
 
 async fn run(config: api::config::Config) -> anyhow::Result<()> {
     // A small pool for the state; the workers get their own in `prepare`.
-    let state = AppState::build(config, true).await?;
+    let state = AppState::build(config).await?;
     let monitor = worker::prepare(&state).await?;
     tracing::info!("worker running");
     monitor

@@ -52,6 +52,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub mail: MailSettings,
     pub worker: WorkerSettings,
+    pub plans: PlanSettings,
+    pub catalog: CatalogSettings,
     pub log: LogSettings,
 }
 
@@ -65,6 +67,8 @@ impl Default for Settings {
             auth: AuthSettings::default(),
             mail: MailSettings::default(),
             worker: WorkerSettings::default(),
+            plans: PlanSettings::default(),
+            catalog: CatalogSettings::default(),
             log: LogSettings::default(),
         }
     }
@@ -212,6 +216,36 @@ impl Default for WorkerSettings {
             retry_max_backoff_secs: 300,
         }
     }
+}
+
+/// Interview allowances of the plans (billing decides who is on which plan).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlanSettings {
+    /// Interviews per billing period on `pro`.
+    pub pro_monthly_interviews: u32,
+    /// Interviews per billing period on `team`, per member.
+    pub team_monthly_interviews_per_seat: u32,
+    /// Interviews per calendar month for partner organizations.
+    pub partner_monthly_interviews: u32,
+}
+
+impl Default for PlanSettings {
+    fn default() -> Self {
+        Self {
+            pro_monthly_interviews: 30,
+            team_monthly_interviews_per_seat: 20,
+            partner_monthly_interviews: 100,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CatalogSettings {
+    /// Load the question bank from this folder instead of the copy built into the
+    /// binary (for editing content without a rebuild).
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -33,8 +33,20 @@ impl Job for SendEmail {
     const MAX_ATTEMPTS: u32 = 8;
 }
 
+/// Grades a submitted interview, stores its report and queues the results email.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct GradeInterview {
+    pub interview_id: Uuid,
+    pub organization_id: Uuid,
+}
+
+impl Job for GradeInterview {
+    const QUEUE: &'static str = "rehearse.grade_interview";
+    const MAX_ATTEMPTS: u32 = 5;
+}
+
 /// Every queue the workers consume, for metrics.
-pub const QUEUES: &[&str] = &[SendEmail::QUEUE];
+pub const QUEUES: &[&str] = &[SendEmail::QUEUE, GradeInterview::QUEUE];
 
 /// Inserts `job` into its queue using `db` (a transaction or a pool). With an
 /// idempotency key, a job already queued under the same key is not queued again (the

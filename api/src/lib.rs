@@ -2,6 +2,7 @@
 //! services, job payloads and — in [`http`] only — the actix-web layer.
 
 pub mod auth;
+pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -7,9 +7,12 @@ use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret;
 
 use crate::auth::{JwtKeys, PasswordHasher};
+use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::services::accounts::AccountsDeps;
+use crate::services::interviews;
+use crate::services::sharing::ShareKey;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -18,6 +21,8 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub jwt: JwtKeys,
     pub metrics: Metrics,
+    pub catalog: Catalog,
+    pub share_key: ShareKey,
 }
 
 impl AppState {
@@ -41,13 +46,30 @@ impl AppState {
         )
         .context("the JWT signer failed its self-test")?;
         let hasher = PasswordHasher::new(auth.max_concurrent_hashes)?;
+        // A broken catalog file stops start-up here, naming the file and the field.
+        let catalog = match &config.settings.catalog.dir {
+            Some(dir) => Catalog::from_dir(dir)?,
+            None => Catalog::embedded()?,
+        };
+        let share_key = ShareKey::derive(config.jwt_secret.expose_secret().as_bytes());
         Ok(Self {
             db,
             config: Arc::new(config),
             hasher,
             jwt,
             metrics: Metrics::new()?,
+            catalog,
+            share_key,
         })
+    }
+
+    pub fn interviews(&self) -> interviews::Deps<'_> {
+        interviews::Deps {
+            db: &self.db,
+            config: &self.config,
+            catalog: &self.catalog,
+            share_key: &self.share_key,
+        }
     }
 
     pub fn accounts(&self) -> AccountsDeps<'_> {

@@ -8,5 +8,5 @@
 mod render;
 pub mod transport;
 
-pub use render::{PasswordReset, RenderError, RenderedEmail, VerifyEmail};
+pub use render::{InterviewResults, PasswordReset, RenderError, RenderedEmail, VerifyEmail};
 pub use transport::{MailError, Mailer, OutgoingEmail, is_valid_mailbox};

@@ -94,6 +94,23 @@ email! {
     }
 }
 
+email! {
+    /// Tells a candidate their report is ready, with the link to it.
+    InterviewResults<'a> from ["interview_results/subject.txt", "interview_results/body.html", "interview_results/body.txt"] {
+        greeting_name: &'a str,
+        /// e.g. "Senior Backend Engineer · fintech startup"
+        track_title: &'a str,
+        verdict_label: &'a str,
+        headline: &'a str,
+        score: u8,
+        summary: &'a str,
+        strengths: &'a [String],
+        improvements: &'a [String],
+        /// Absolute link to the results page.
+        link: &'a str,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -140,5 +157,73 @@ mod tests {
         assert!(email.html.contains("&lt;script&gt;") || email.html.contains("&#60;script&#62;"));
         // The text part is not HTML and must not be entity-encoded.
         assert!(email.text.contains("<script>alert(1)</script>"));
+    }
+
+    fn owned(items: &[&str]) -> Vec<String> {
+        items.iter().map(|item| (*item).to_owned()).collect()
+    }
+
+    #[test]
+    fn interview_results_email_renders_summary_and_link_in_both_parts() {
+        let strengths = owned(&[
+            "Chose a base62 counter for short codes and said why it avoids collisions.",
+            "Recognised that redirects dominate the traffic.",
+            "Named several remedies for hot keys.",
+            "Kept answers concise.",
+        ]);
+        let improvements = owned(&[
+            "Start with requirements and a capacity estimate.",
+            "State the trade-off of every choice.",
+        ]);
+        let email = InterviewResults {
+            greeting_name: "Ada",
+            track_title: "Senior Backend Engineer · fintech startup",
+            verdict_label: "NEEDS WORK",
+            headline: "Promising, with clear gaps",
+            score: 48,
+            summary: "Sensible building blocks, but no requirements or estimates to justify them.",
+            strengths: &strengths,
+            improvements: &improvements,
+            link: "https://rehearse.example/r/abc123",
+        }
+        .render()
+        .unwrap();
+        assert_eq!(
+            email.subject,
+            "Your Rehearse results: Senior Backend Engineer · fintech startup"
+        );
+        // At most three strengths and three improvements.
+        assert!(!email.html.contains("Kept answers concise."));
+        assert!(!email.text.contains("Kept answers concise."));
+        insta::assert_snapshot!("interview_results_html", email.html);
+        insta::assert_snapshot!("interview_results_text", email.text);
+    }
+
+    #[test]
+    fn interview_results_html_escapes_user_supplied_text() {
+        let strengths = owned(&["<img src=x onerror=alert(1)>"]);
+        let improvements = owned(&["Say \"why\" & <em>when</em>"]);
+        let email = InterviewResults {
+            greeting_name: "<b>Ada</b>",
+            track_title: "Backend",
+            verdict_label: "STRONG",
+            headline: "A convincing performance",
+            score: 72,
+            summary: "<script>alert(1)</script>",
+            strengths: &strengths,
+            improvements: &improvements,
+            link: "https://rehearse.example/r/abc123",
+        }
+        .render()
+        .unwrap();
+        for raw in ["<script>", "<img", "<em>", "<b>Ada"] {
+            assert!(!email.html.contains(raw), "{raw} reached the HTML part unescaped");
+        }
+        assert!(email.html.contains("&lt;script&gt;") || email.html.contains("&#60;script&#62;"));
+        assert!(email.html.contains("&lt;img") || email.html.contains("&#60;img"));
+        // The text part is not HTML and must not be entity-encoded.
+        assert!(email.text.contains("<script>alert(1)</script>"));
+        assert!(email.text.contains("- <img src=x onerror=alert(1)>"));
+        assert!(email.text.contains("Say \"why\" & <em>when</em>"));
     }
 }

@@ -253,6 +253,93 @@ impl TestApp {
         )
     }
 
+    /// Starts an interview for `session`'s current organization.
+    pub async fn start_interview(&self, token: &str, track_id: &str) -> reqwest::Response {
+        self.post("/v1/interviews")
+            .bearer_auth(token)
+            .json(&json!({"track_id": track_id}))
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    pub async fn answer(
+        &self,
+        token: &str,
+        interview: &str,
+        question: &str,
+        answer: &str,
+    ) -> reqwest::Response {
+        self.post(&format!("/v1/interviews/{interview}/answers"))
+            .bearer_auth(token)
+            .json(&json!({"question_id": question, "answer": answer}))
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    /// Waits until the interview reaches `status` and returns it.
+    pub async fn wait_for_status(&self, token: &str, interview: &str, status: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let body: Value = self
+                .get(&format!("/v1/interviews/{interview}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("request failed")
+                .json()
+                .await
+                .expect("json");
+            if body["status"] == status {
+                return body;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "interview never reached {status}: {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Answers every question of an interview with `answer_for(prompt)`, then submits.
+    pub async fn complete_interview(
+        &self,
+        token: &str,
+        started: &Value,
+        answer_for: impl Fn(&str) -> String,
+    ) -> String {
+        let interview = started["id"].as_str().expect("id").to_owned();
+        let mut current = started["current_question"].clone();
+        while !current.is_null() {
+            let prompt = current["prompt"].as_str().expect("prompt");
+            let response = self
+                .answer(
+                    token,
+                    &interview,
+                    current["id"].as_str().expect("qid"),
+                    &answer_for(prompt),
+                )
+                .await;
+            assert_eq!(
+                response.status(),
+                200,
+                "{}",
+                response.text().await.unwrap_or_default()
+            );
+            let body: Value = response.json().await.expect("json");
+            current = body["next_question"].clone();
+        }
+        let submitted = self
+            .post(&format!("/v1/interviews/{interview}/submit"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request failed");
+        assert_eq!(submitted.status(), 202);
+        interview
+    }
+
     /// Waits for `count` emails to `to`.
     pub async fn emails_to(&self, to: &str, count: usize) -> Vec<ReceivedMail> {
         let mails = self.smtp.wait_for(to, count, Duration::from_secs(15)).await;

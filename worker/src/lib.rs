@@ -2,6 +2,7 @@
 //! the queue runner shared by the `worker` and `rehearse` binaries.
 
 pub mod context;
+pub mod grading;
 pub mod jobs;
 pub mod runner;
 

@@ -23,6 +23,7 @@ use futures::FutureExt;
 use sea_orm::{DatabaseConnection, DbBackend};
 
 use crate::context::JobContext;
+use crate::jobs::grade_interview::GradeInterviewHandler;
 use crate::jobs::send_email::SendEmailHandler;
 
 /// Why a run failed.
@@ -247,6 +248,7 @@ pub fn build_monitor(
                     .poll_with_interval(o.poll_interval)
             };
             register_queue!(monitor, SendEmailHandler, storage, ctx, options, boot);
+            register_queue!(monitor, GradeInterviewHandler, storage, ctx, options, boot);
         }
         _ => {
             let pool = db.get_postgres_connection_pool().clone();
@@ -264,6 +266,7 @@ pub fn build_monitor(
                     .poll_with_interval(o.poll_interval.max(Duration::from_secs(2)))
             };
             register_queue!(monitor, SendEmailHandler, storage, ctx, options, boot);
+            register_queue!(monitor, GradeInterviewHandler, storage, ctx, options, boot);
         }
     }
     Ok(monitor)

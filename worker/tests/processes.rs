@@ -25,17 +25,30 @@ struct Process(Child);
 
 impl Process {
     fn start(name: &str, cwd: &Path, env: &[(&str, String)]) -> Self {
+        Self::start_logging(name, cwd, env, None)
+    }
+
+    /// Starts with stdout (the JSON logs) and stderr appended to `log`.
+    fn start_logging(name: &str, cwd: &Path, env: &[(&str, String)], log: Option<&Path>) -> Self {
         let mut command = Command::new(binary(name));
         command
             .current_dir(cwd)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        if let Some(log) = log {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log)
+                .unwrap();
+            command.stdout(file.try_clone().unwrap()).stderr(file);
+        }
         for (key, _) in std::env::vars() {
             if key.starts_with("REHEARSE") {
                 command.env_remove(key);
             }
         }
-        if std::env::var("TEST_LOG").is_ok() {
+        if std::env::var("TEST_LOG").is_ok() && log.is_none() {
             command.stderr(Stdio::inherit()).stdout(Stdio::inherit());
         }
         for (key, value) in env {
@@ -222,4 +235,152 @@ async fn an_api_and_two_workers_share_one_database_and_each_email_goes_out_once(
         !cwd.path().join("data").join("outbox").exists(),
         "the API must not send mail itself"
     );
+}
+
+#[tokio::test]
+async fn no_password_token_key_or_share_link_ever_reaches_the_logs() {
+    api::telemetry::install_crypto_provider();
+    let cwd = tempfile::tempdir().unwrap();
+    let log = cwd.path().join("service.log");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let env = [
+        ("REHEARSE__SERVER__PORT", port.to_string()),
+        ("REHEARSE__LOG__LEVEL", "debug,sqlx=debug".to_owned()),
+    ];
+    let service = Process::start_logging("rehearse", cwd.path(), &env, Some(&log));
+    let client = reqwest::Client::new();
+    wait_healthy(&client, &base).await;
+
+    let password = "a very secret passphrase 8842";
+    let signup: Value = client
+        .post(format!("{base}/v1/auth/signup"))
+        .json(&json!({"email": "quiet@example.com", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = signup["access_token"].as_str().unwrap().to_owned();
+    let refresh = signup["refresh_token"].as_str().unwrap().to_owned();
+    let login: Value = client
+        .post(format!("{base}/v1/auth/login"))
+        .json(&json!({"email": "quiet@example.com", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rotated: Value = client
+        .post(format!("{base}/v1/auth/refresh"))
+        .json(&json!({"refresh_token": refresh}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let org: Value = client
+        .post(format!("{base}/v1/organizations"))
+        .bearer_auth(&access)
+        .json(&json!({"name": "Quiet", "kind": "partner"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key: Value = client
+        .post(format!(
+            "{base}/v1/organizations/{}/api-keys",
+            org["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&access)
+        .json(&json!({"name": "k"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let api_key = key["key"].as_str().unwrap().to_owned();
+    let transcript: Value = client
+        .post(format!("{base}/v1/transcripts"))
+        .bearer_auth(&api_key)
+        .json(&json!({"items": [{"question": "Why Rust?", "answer": "Because of its guarantees."}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let interview = transcript["interview_id"].as_str().unwrap().to_owned();
+    let mut share_url = String::new();
+    for _ in 0..200 {
+        let r = client
+            .get(format!("{base}/v1/interviews/{interview}/report"))
+            .bearer_auth(&api_key)
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 200 {
+            share_url = r.json::<Value>().await.unwrap()["share_url"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!share_url.is_empty(), "the transcript was never graded");
+    let page = client.get(&share_url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let share_token = share_url.rsplit('/').next().unwrap().to_owned();
+
+    // The verification link's token, from the mail outbox.
+    let mails = wait_for_files(&cwd.path().join("data").join("outbox"), 1).await;
+    let eml = std::fs::read_to_string(&mails[0])
+        .unwrap()
+        .replace("=\r\n", "")
+        .replace("=\n", "");
+    let start = eml.find("token=3D").unwrap() + "token=3D".len();
+    let verification: String = eml[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert!(verification.len() >= 40, "{verification}");
+    drop(service);
+
+    let logs = std::fs::read_to_string(&log).unwrap();
+    assert!(logs.lines().count() > 20, "too few log lines to judge:\n{logs}");
+    for (what, secret) in [
+        ("password", password.to_owned()),
+        ("access token", access),
+        (
+            "login access token",
+            login["access_token"].as_str().unwrap().to_owned(),
+        ),
+        ("refresh token", refresh),
+        (
+            "rotated refresh token",
+            rotated["refresh_token"].as_str().unwrap().to_owned(),
+        ),
+        ("API key", api_key),
+        ("share token", share_token),
+        ("verification token", verification),
+    ] {
+        assert!(!logs.contains(&secret), "the {what} appears in the logs");
+    }
+    let requests: Vec<Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["message"] == "request completed")
+        .collect();
+    assert!(requests.len() >= 8);
+    for line in &requests {
+        assert!(line["span"]["request_id"].is_string(), "{line}");
+        assert!(line["span"]["route"].is_string(), "{line}");
+    }
 }

@@ -3,6 +3,7 @@
 pub mod email;
 pub mod name;
 pub mod password;
+pub mod report;
 pub mod roles;
 pub mod tokens;
 

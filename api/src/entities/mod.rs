@@ -4,8 +4,13 @@
 pub mod api_keys;
 pub mod email_outbox;
 pub mod email_tokens;
+pub mod idempotency_keys;
+pub mod interview_questions;
+pub mod interviews;
 pub mod login_throttles;
 pub mod memberships;
 pub mod organizations;
+pub mod quota_periods;
 pub mod refresh_tokens;
+pub mod reports;
 pub mod users;

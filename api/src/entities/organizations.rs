@@ -8,6 +8,7 @@ pub struct Model {
     pub kind: String,
     pub name: String,
     pub free_interviews_remaining: i32,
+    pub plan: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

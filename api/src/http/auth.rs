@@ -151,3 +151,30 @@ impl FromRequest for OrgAccess {
         })
     }
 }
+
+/// The caller's access to the organization its credentials act for (the token's
+/// organization, or the API key's).
+pub struct CurrentOrg(pub OrganizationAccess);
+
+impl FromRequest for CurrentOrg {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let principal = Principal::from_request(req, payload);
+        let state = state(req);
+        Box::pin(async move {
+            let principal = principal.await?;
+            let state = state?;
+            let access = organizations::access(&state.db, principal.actor, principal.organization_id)
+                .await
+                .map_err(|e| match e {
+                    organizations::OrganizationsError::NotFound => {
+                        ApiError::unauthorized("the organization of these credentials no longer exists")
+                    }
+                    other => ApiError::from(other),
+                })?;
+            Ok(CurrentOrg(access))
+        })
+    }
+}

@@ -1,10 +1,12 @@
 //! The HTTP layer: the only part of the crate that knows about actix-web.
 
+pub mod account_pages;
 pub mod auth;
 pub mod dto;
 pub mod handlers;
 pub mod middleware;
 pub mod openapi;
+pub mod pages;
 pub mod problem;
 mod service_errors;
 
@@ -20,7 +22,7 @@ use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::AppState;
-use handlers::{api_keys, auth as auth_handlers, me, ops, organizations};
+use handlers::{api_keys, auth as auth_handlers, interviews, me, ops, organizations, tracks};
 
 /// Every documented route. Shared by the server and the spec generator, so the spec
 /// cannot list a route the server does not have, or miss one it has.
@@ -28,6 +30,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(ops::healthz)
         .service(ops::readyz)
         .service(ops::metrics)
+        .service(pages::results_page)
+        .service(account_pages::verify_email_page)
+        .service(account_pages::verify_email_submit)
+        .service(account_pages::reset_password_page)
+        .service(account_pages::reset_password_submit)
         .service(
             scope::scope("/v1")
                 .service(auth_handlers::signup)
@@ -44,7 +51,18 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(organizations::add_member)
                 .service(api_keys::create_api_key)
                 .service(api_keys::list_api_keys)
-                .service(api_keys::revoke_api_key),
+                .service(api_keys::revoke_api_key)
+                .service(tracks::list_tracks)
+                .service(tracks::get_track)
+                .service(interviews::start_interview)
+                .service(interviews::list_interviews)
+                .service(interviews::get_interview)
+                .service(interviews::answer_question)
+                .service(interviews::submit_interview)
+                .service(interviews::submit_transcript)
+                .service(interviews::get_report)
+                .service(interviews::revoke_share)
+                .service(interviews::renew_share),
         );
 }
 

@@ -35,6 +35,20 @@ pub struct Problem {
     /// For validation problems: every invalid field.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For `quota-exhausted`: how to get more interviews.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<UpgradeHint>,
+}
+
+/// Where to go when the quota is spent.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UpgradeHint {
+    /// Plans that allow more interviews.
+    pub plans: Vec<String>,
+    /// `POST` here with `{"plan": …}` to subscribe.
+    pub checkout: String,
+    /// The plans with their prices and allowances.
+    pub pricing: String,
 }
 
 /// One invalid field of a request.
@@ -46,14 +60,18 @@ pub struct FieldError {
 }
 
 /// An error a handler returns; rendered as a [`Problem`]. Its `Debug` carries the
-/// internal cause (logged), never sent to the client.
-pub struct ApiError {
+/// internal cause (logged), never sent to the client. Boxed: errors are rare and
+/// `Result`s should stay small.
+pub struct ApiError(Box<Inner>);
+
+struct Inner {
     status: StatusCode,
     slug: &'static str,
     title: &'static str,
     detail: String,
     errors: Vec<FieldError>,
     retry_after: Option<u64>,
+    upgrade: Option<UpgradeHint>,
     source: Option<anyhow::Error>,
 }
 
@@ -64,15 +82,21 @@ impl ApiError {
         title: &'static str,
         detail: impl Into<String>,
     ) -> Self {
-        Self {
+        Self(Box::new(Inner {
             status,
             slug,
             title,
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
+            upgrade: None,
             source: None,
-        }
+        }))
+    }
+
+    pub fn with_upgrade(mut self, upgrade: UpgradeHint) -> Self {
+        self.0.upgrade = Some(upgrade);
+        self
     }
 
     pub fn validation(errors: Vec<FieldError>) -> Self {
@@ -80,15 +104,18 @@ impl ApiError {
             1 => "1 field is not valid".to_owned(),
             n => format!("{n} fields are not valid"),
         };
-        Self {
-            errors,
-            ..Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation-failed",
-                "The request is not valid",
-                detail,
-            )
-        }
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation-failed",
+            "The request is not valid",
+            detail,
+        )
+        .with_field_errors(errors)
+    }
+
+    pub fn with_field_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.0.errors = errors;
+        self
     }
 
     pub fn field(field: &str, message: impl Into<String>) -> Self {
@@ -129,15 +156,14 @@ impl ApiError {
     }
 
     pub fn too_many_requests(detail: impl Into<String>, retry_after_secs: u64) -> Self {
-        Self {
-            retry_after: Some(retry_after_secs),
-            ..Self::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too-many-requests",
-                "Too many requests",
-                detail,
-            )
-        }
+        let mut error = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-requests",
+            "Too many requests",
+            detail,
+        );
+        error.0.retry_after = Some(retry_after_secs);
+        error
     }
 
     pub fn unavailable(detail: impl Into<String>) -> Self {
@@ -151,40 +177,40 @@ impl ApiError {
 
     /// Something broke on our side. The cause is logged; the client gets no details.
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
-        Self {
-            source: Some(source.into()),
-            ..Self::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Internal error",
-                "Something went wrong on our side. It has been logged; please try again.",
-            )
-        }
+        let mut error = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "Something went wrong on our side. It has been logged; please try again.",
+        );
+        error.0.source = Some(source.into());
+        error
     }
 
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     pub fn slug(&self) -> &'static str {
-        self.slug
+        self.0.slug
     }
 
     pub fn problem(&self) -> Problem {
         Problem {
-            kind: format!("{PROBLEM_BASE}{}", self.slug),
-            title: self.title.to_owned(),
-            status: self.status.as_u16(),
-            detail: self.detail.clone(),
-            errors: self.errors.clone(),
+            kind: format!("{PROBLEM_BASE}{}", self.0.slug),
+            title: self.0.title.to_owned(),
+            status: self.0.status.as_u16(),
+            detail: self.0.detail.clone(),
+            errors: self.0.errors.clone(),
+            upgrade: self.0.upgrade.clone(),
         }
     }
 }
 
 impl std::fmt::Debug for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.slug, self.detail)?;
-        if let Some(source) = &self.source {
+        write!(f, "{} {}: {}", self.0.status.as_u16(), self.0.slug, self.0.detail)?;
+        if let Some(source) = &self.0.source {
             write!(f, "; caused by: {source:?}")?;
         }
         Ok(())
@@ -193,25 +219,25 @@ impl std::fmt::Debug for ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.detail)
+        f.write_str(&self.0.detail)
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        if self.status.is_server_error() {
+        if self.0.status.is_server_error() {
             tracing::error!(error = ?self, "request failed");
         }
-        let mut response = HttpResponse::build(self.status);
+        let mut response = HttpResponse::build(self.0.status);
         response.insert_header((header::CONTENT_TYPE, PROBLEM_CONTENT_TYPE));
-        if let Some(secs) = self.retry_after {
+        if let Some(secs) = self.0.retry_after {
             response.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
-        if self.status == StatusCode::UNAUTHORIZED {
+        if self.0.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
         // Serialising plain strings and numbers cannot fail; an empty body would still
@@ -317,11 +343,11 @@ pub async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 pub fn rewrite_as_problem<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_CONTENT_TYPE.as_bytes()));
-    if is_problem {
+    // Problems pass through, and so do HTML pages (the results page's own 404).
+    let keep = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().starts_with(PROBLEM_CONTENT_TYPE.as_bytes()) || v.as_bytes().starts_with(b"text/html")
+    });
+    if keep {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

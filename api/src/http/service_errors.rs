@@ -2,9 +2,11 @@
 
 use actix_web::http::StatusCode;
 
-use crate::http::problem::ApiError;
+use crate::http::problem::{ApiError, FieldError, UpgradeHint};
 use crate::services::accounts::AccountsError;
 use crate::services::api_keys::ApiKeysError;
+use crate::services::idempotency::IdempotencyError;
+use crate::services::interviews::InterviewsError;
 use crate::services::organizations::OrganizationsError;
 
 impl From<AccountsError> for ApiError {
@@ -65,6 +67,63 @@ impl From<ApiKeysError> for ApiError {
             ApiKeysError::InvalidName => ApiError::field("name", e.to_string()),
             ApiKeysError::Organization(inner) => inner.into(),
             ApiKeysError::Unexpected(source) => ApiError::internal(source),
+        }
+    }
+}
+
+impl From<InterviewsError> for ApiError {
+    fn from(e: InterviewsError) -> Self {
+        match e {
+            InterviewsError::UnknownTrack(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation-failed",
+                "The request is not valid",
+                e.to_string(),
+            )
+            .with_field_errors(vec![FieldError {
+                field: Some("track_id".into()),
+                message: e.to_string(),
+            }]),
+            InterviewsError::NotFound => ApiError::not_found(e.to_string()),
+            InterviewsError::QuestionNotFound => {
+                ApiError::new(StatusCode::NOT_FOUND, "question-not-found", "Question not found", e.to_string())
+            }
+            InterviewsError::AlreadyAnswered => ApiError::conflict("question-already-answered", e.to_string()),
+            InterviewsError::NotInProgress(_) => ApiError::conflict("interview-not-in-progress", e.to_string()),
+            InterviewsError::NothingToGrade => ApiError::conflict("nothing-to-grade", e.to_string()),
+            InterviewsError::ReportNotReady(_) => ApiError::conflict("report-not-ready", e.to_string()),
+            InterviewsError::QuotaExhausted { plan } => ApiError::new(
+                StatusCode::PAYMENT_REQUIRED,
+                "quota-exhausted",
+                "No interviews left",
+                match plan {
+                    "free" => "You have used your free interview. Subscribe to a plan to keep practising: \
+                               see GET /v1/billing/plans, then POST /v1/billing/checkout."
+                        .to_owned(),
+                    _ => format!(
+                        "The {plan} plan's interviews for this period are used up. Upgrade, or wait for the next \
+                         period: see GET /v1/billing/plans."
+                    ),
+                },
+            )
+            .with_upgrade(UpgradeHint {
+                plans: match plan {
+                    "pro" => vec!["team".into()],
+                    "team" | "partner" => vec![],
+                    _ => vec!["pro".into(), "team".into()],
+                },
+                checkout: "/v1/billing/checkout".into(),
+                pricing: "/v1/billing/plans".into(),
+            }),
+            InterviewsError::Invalid { field, message } => ApiError::field(&field, message),
+            InterviewsError::Idempotency(IdempotencyError::Reused) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency key reused",
+                "this Idempotency-Key was already used with a different request body",
+            ),
+            InterviewsError::Idempotency(other) => ApiError::internal(anyhow::Error::new(other)),
+            InterviewsError::Unexpected(source) => ApiError::internal(source),
         }
     }
 }

@@ -3,8 +3,12 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod idempotency;
+pub mod interviews;
 pub mod mail;
 pub mod organizations;
+pub mod quota;
+pub mod sharing;
 
 use sea_orm::{DbErr, SqlErr};
 

@@ -125,6 +125,11 @@ pub async fn create(
         kind: Set(kind.as_str().to_owned()),
         name: Set(name.into_inner()),
         free_interviews_remaining: Set(0),
+        // Partners integrate before they pay: they start with a monthly allowance.
+        plan: Set(match kind {
+            OrganizationKind::Partner => crate::services::quota::Plan::Partner.key().to_owned(),
+            _ => crate::services::quota::Plan::Free.key().to_owned(),
+        }),
         created_at: Set(now),
         updated_at: Set(now),
     }

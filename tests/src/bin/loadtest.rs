@@ -1,7 +1,10 @@
 //! Load scripts: `cargo run --release -p tests --bin loadtest -- <scenario> [options]`.
 //!
 //! Scenarios:
-//!   auth   signup latency (sequential), then login latency and throughput (concurrent)
+//!   auth      signup latency (sequential), then login latency and throughput (concurrent)
+//!   answers   answer-submission latency and throughput (concurrent interviews)
+//!   grading   rubric grading time per interview (in-process, no I/O)
+//!   report    time from submit to graded report, through the real queue
 //!
 //! Options: `--requests N` (default 200), `--concurrency C` (default 8). The service runs
 //! in-process on SQLite, or on PostgreSQL when `TEST_DATABASE_URL` is set; the figures
@@ -107,6 +110,150 @@ async fn auth(o: &Options) {
     }
 }
 
+/// A partner organization with room for many interviews, and its API key.
+async fn partner(app: &tests::TestApp) -> String {
+    let owner = app.signup().await;
+    let org = app.create_organization(&owner, "partner").await;
+    app.create_api_key(&owner, org).await.1
+}
+
+const TRACK: &str = "senior-backend-fintech";
+
+fn answer_text(i: usize) -> String {
+    format!(
+        "Answer {i}: requirements first, then estimates of about 1,200 writes per second, a sharded \
+         key-value store with a cache, and the trade-off between consistency and latency."
+    )
+}
+
+async fn answers(o: &Options) {
+    let app = tests::builder()
+        .settings(|s| s.plans.partner_monthly_interviews = 1_000_000)
+        .spawn()
+        .await;
+    let key = partner(&app).await;
+    let interviews = o.requests.div_ceil(7).max(o.concurrency);
+    let mut started = Vec::new();
+    for _ in 0..interviews {
+        let body: serde_json::Value = app.start_interview(&key, TRACK).await.json().await.unwrap();
+        started.push(body);
+    }
+    let wall = Instant::now();
+    let latencies: Vec<Vec<Duration>> = futures::stream::iter(started)
+        .map(|interview| {
+            let app = &app;
+            let key = key.clone();
+            async move {
+                let id = interview["id"].as_str().unwrap().to_owned();
+                let mut current = interview["current_question"].clone();
+                let mut times = Vec::new();
+                let mut i = 0;
+                while !current.is_null() {
+                    let started = Instant::now();
+                    let r = app
+                        .answer(&key, &id, current["id"].as_str().unwrap(), &answer_text(i))
+                        .await;
+                    assert_eq!(r.status(), 200);
+                    times.push(started.elapsed());
+                    current = r.json::<serde_json::Value>().await.unwrap()["next_question"].clone();
+                    i += 1;
+                }
+                times
+            }
+        })
+        .buffer_unordered(o.concurrency)
+        .collect()
+        .await;
+    report(
+        &format!("answer (concurrency {})", o.concurrency),
+        latencies.into_iter().flatten().collect(),
+        wall.elapsed(),
+    );
+}
+
+fn grading(o: &Options) {
+    let catalog = api::catalog::Catalog::embedded().unwrap();
+    let track = catalog.track(TRACK).unwrap();
+    let input = api::domain::report::GradingInput {
+        track: None,
+        level: Some(track.level.clone()),
+        items: track
+            .questions
+            .iter()
+            .enumerate()
+            .map(|(i, q)| api::domain::report::GradingItem {
+                position: u32::try_from(i + 1).unwrap(),
+                prompt: q.prompt.clone(),
+                kind: Some(q.kind),
+                is_follow_up: false,
+                answer: format!("{} {}", answer_text(i), q.ideal_answer),
+                time_spent_seconds: Some(q.expected_minutes * 50),
+                expected_minutes: Some(q.expected_minutes),
+                rubric: q.rubric.clone(),
+                ideal_answer: Some(q.ideal_answer.clone()),
+                tips: q.tips.clone(),
+            })
+            .collect(),
+    };
+    let runs = o.requests.max(100);
+    let mut latencies = Vec::with_capacity(runs);
+    let wall = Instant::now();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let assessment = worker::grading::rubric::grade(&input);
+        assert!(assessment.score <= 100);
+        latencies.push(started.elapsed());
+    }
+    report(
+        &format!("rubric grading ({} questions)", input.items.len()),
+        latencies,
+        wall.elapsed(),
+    );
+}
+
+async fn submit_to_report(o: &Options) {
+    // The embedded defaults: workers in-process, polling every 500 ms.
+    let app = tests::builder()
+        .settings(|s| {
+            s.plans.partner_monthly_interviews = 1_000_000;
+            s.worker = api::config::WorkerSettings::default();
+        })
+        .spawn()
+        .await;
+    let key = partner(&app).await;
+    let samples = o.requests.clamp(1, 50);
+    let mut latencies = Vec::new();
+    let wall = Instant::now();
+    for _ in 0..samples {
+        let body: serde_json::Value = app.start_interview(&key, TRACK).await.json().await.unwrap();
+        let id = body["id"].as_str().unwrap().to_owned();
+        let q = body["current_question"]["id"].as_str().unwrap().to_owned();
+        app.answer(&key, &id, &q, &answer_text(0)).await;
+        let started = Instant::now();
+        let r = app
+            .post(&format!("/v1/interviews/{id}/submit"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+        loop {
+            let r = app
+                .get(&format!("/v1/interviews/{id}/report"))
+                .bearer_auth(&key)
+                .send()
+                .await
+                .unwrap();
+            if r.status() == 200 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        latencies.push(started.elapsed());
+    }
+    report("submit → report", latencies, wall.elapsed());
+}
+
 #[tokio::main]
 async fn main() {
     let o = options();
@@ -122,6 +269,9 @@ async fn main() {
     );
     match o.scenario.as_str() {
         "auth" => auth(&o).await,
+        "answers" => answers(&o).await,
+        "grading" => grading(&o),
+        "report" => submit_to_report(&o).await,
         other => panic!("unknown scenario {other}"),
     }
 }

@@ -2,13 +2,18 @@
 //! (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod account_pages;
 mod api_keys;
 mod auth;
+mod grading;
+mod interviews;
 mod jobs;
 mod jwt;
 mod mail;
 mod openapi;
 mod ops;
 mod organizations;
+mod page;
 mod problems;
 mod tenancy;
+mod tracks;

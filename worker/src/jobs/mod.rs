@@ -1,3 +1,4 @@
 //! One module per job. Handlers are plain async fns, callable directly from tests.
 
+pub mod grade_interview;
 pub mod send_email;

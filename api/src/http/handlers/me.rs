@@ -7,7 +7,7 @@ use crate::domain::Role;
 use crate::http::auth::CurrentUser;
 use crate::http::dto::{MembershipDto, OrganizationDto, UserDto};
 use crate::http::problem::{ApiError, Problem};
-use crate::services::accounts;
+use crate::services::{accounts, quota};
 
 /// The organization the access token acts for, with what it has left.
 #[derive(Debug, Serialize, ToSchema)]
@@ -52,11 +52,14 @@ pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpRes
         .find(|(m, _)| m.organization_id == user.organization_id)
         .ok_or_else(|| ApiError::unauthorized("you are no longer a member of this organization"))?;
     let role = |raw: &str| Role::parse(raw).unwrap_or(Role::Member);
+    let quota = quota::status(&state.db, &current.1, &state.config.settings.plans)
+        .await
+        .map_err(ApiError::internal)?;
     let current_organization = CurrentOrganizationDto {
         organization: OrganizationDto::from(&current.1),
         role: role(&current.0.role),
-        plan: "free".into(),
-        remaining_interviews: i64::from(current.1.free_interviews_remaining.max(0)),
+        plan: quota.plan.key().to_owned(),
+        remaining_interviews: i64::from(quota.remaining()),
     };
     let memberships = profile
         .memberships

@@ -1,0 +1,5 @@
+//! Graders: turn a transcript into an [`Assessment`].
+//!
+//! [`Assessment`]: api::domain::report::Assessment
+
+pub mod rubric;

@@ -53,6 +53,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub worker: WorkerSettings,
     pub plans: PlanSettings,
+    pub stripe: StripeSettings,
     pub catalog: CatalogSettings,
     pub log: LogSettings,
 }
@@ -68,6 +69,7 @@ impl Default for Settings {
             mail: MailSettings::default(),
             worker: WorkerSettings::default(),
             plans: PlanSettings::default(),
+            stripe: StripeSettings::default(),
             catalog: CatalogSettings::default(),
             log: LogSettings::default(),
         }
@@ -228,6 +230,10 @@ pub struct PlanSettings {
     pub team_monthly_interviews_per_seat: u32,
     /// Interviews per calendar month for partner organizations.
     pub partner_monthly_interviews: u32,
+    /// Displayed prices (Stripe's prices are what is charged), in the smallest unit.
+    pub pro_price_cents: u32,
+    pub team_price_cents_per_seat: u32,
+    pub currency: String,
 }
 
 impl Default for PlanSettings {
@@ -236,6 +242,47 @@ impl Default for PlanSettings {
             pro_monthly_interviews: 30,
             team_monthly_interviews_per_seat: 20,
             partner_monthly_interviews: 100,
+            pro_price_cents: 1_900,
+            team_price_cents_per_seat: 1_500,
+            currency: "usd".into(),
+        }
+    }
+}
+
+/// Stripe billing. Without a secret key billing is off: billing endpoints answer 503
+/// `billing-not-configured` and everything else works.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StripeSettings {
+    pub secret_key: Option<SecretString>,
+    /// `whsec_…`: verifies `Stripe-Signature` on webhooks.
+    pub webhook_secret: Option<SecretString>,
+    /// Still accepted while a rotated secret is rolled out.
+    pub previous_webhook_secret: Option<SecretString>,
+    /// Stripe's API; tests point it at a fake.
+    pub api_base: String,
+    /// Price ids of the plans (`price_…`).
+    pub price_pro: Option<String>,
+    pub price_team: Option<String>,
+    pub timeout_secs: u64,
+    /// Oldest acceptable `Stripe-Signature` timestamp, in seconds.
+    pub webhook_tolerance_secs: u64,
+    /// How long a `past_due` subscription keeps its plan.
+    pub past_due_grace_days: u32,
+}
+
+impl Default for StripeSettings {
+    fn default() -> Self {
+        Self {
+            secret_key: None,
+            webhook_secret: None,
+            previous_webhook_secret: None,
+            api_base: "https://api.stripe.com".into(),
+            price_pro: None,
+            price_team: None,
+            timeout_secs: 20,
+            webhook_tolerance_secs: 300,
+            past_due_grace_days: 7,
         }
     }
 }
@@ -491,6 +538,7 @@ fn validate(s: &Settings) -> Result<(), ConfigError> {
             "must be an address such as `Rehearse <no-reply@example.com>`",
         ));
     }
+    validate_stripe(&s.stripe)?;
     if s.worker.concurrency == 0 {
         return Err(ConfigError::invalid("worker.concurrency", "must be at least 1"));
     }
@@ -511,6 +559,51 @@ fn validate(s: &Settings) -> Result<(), ConfigError> {
             "worker.heartbeat_secs",
             "must be at least 1",
         ));
+    }
+    Ok(())
+}
+
+fn validate_stripe(s: &StripeSettings) -> Result<(), ConfigError> {
+    let Some(key) = &s.secret_key else {
+        return Ok(());
+    };
+    let key = key.expose_secret();
+    if !(key.starts_with("sk_") || key.starts_with("rk_")) {
+        return Err(ConfigError::invalid(
+            "stripe.secret_key",
+            "must be a Stripe secret key (sk_… or rk_…)",
+        ));
+    }
+    match &s.webhook_secret {
+        None => {
+            return Err(ConfigError::invalid(
+                "stripe.webhook_secret",
+                "is required when REHEARSE__STRIPE__SECRET_KEY is set",
+            ));
+        }
+        Some(secret) if secret.expose_secret().len() < 8 => {
+            return Err(ConfigError::invalid("stripe.webhook_secret", "is too short"));
+        }
+        Some(_) => {}
+    }
+    for (key, value) in [
+        ("stripe.price_pro", &s.price_pro),
+        ("stripe.price_team", &s.price_team),
+    ] {
+        if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+            return Err(ConfigError::invalid(
+                key,
+                "is required when REHEARSE__STRIPE__SECRET_KEY is set",
+            ));
+        }
+    }
+    let base = Url::parse(&s.api_base)
+        .map_err(|e| ConfigError::invalid("stripe.api_base", format!("not a URL ({e})")))?;
+    if !matches!(base.scheme(), "http" | "https") {
+        return Err(ConfigError::invalid("stripe.api_base", "must be an http(s) URL"));
+    }
+    if s.timeout_secs == 0 {
+        return Err(ConfigError::invalid("stripe.timeout_secs", "must be at least 1"));
     }
     Ok(())
 }

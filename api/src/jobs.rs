@@ -45,8 +45,19 @@ impl Job for GradeInterview {
     const MAX_ATTEMPTS: u32 = 5;
 }
 
+/// Applies one stored Stripe event.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ProcessStripeEvent {
+    pub event_id: String,
+}
+
+impl Job for ProcessStripeEvent {
+    const QUEUE: &'static str = "rehearse.process_stripe_event";
+    const MAX_ATTEMPTS: u32 = 8;
+}
+
 /// Every queue the workers consume, for metrics.
-pub const QUEUES: &[&str] = &[SendEmail::QUEUE, GradeInterview::QUEUE];
+pub const QUEUES: &[&str] = &[SendEmail::QUEUE, GradeInterview::QUEUE, ProcessStripeEvent::QUEUE];
 
 /// Inserts `job` into its queue using `db` (a transaction or a pool). With an
 /// idempotency key, a job already queued under the same key is not queued again (the

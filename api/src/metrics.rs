@@ -14,6 +14,8 @@ pub struct Metrics {
     pub jobs: IntGaugeVec,
     /// Job runs finished in this process, by queue and outcome (`done`, `retry`, `dead`).
     pub job_runs: IntCounterVec,
+    /// Stored Stripe events by status (`dead` ones could not be understood).
+    pub stripe_events: IntGaugeVec,
 }
 
 impl Metrics {
@@ -51,6 +53,11 @@ impl Metrics {
             &["queue", "outcome"],
         )?;
         registry.register(Box::new(job_runs.clone()))?;
+        let stripe_events = IntGaugeVec::new(
+            Opts::new("stripe_events", "Stored Stripe events by processing status"),
+            &["status"],
+        )?;
+        registry.register(Box::new(stripe_events.clone()))?;
         registry.register(Box::new(http_requests.clone()))?;
         registry.register(Box::new(http_duration.clone()))?;
         registry.register(Box::new(jobs.clone()))?;
@@ -60,6 +67,7 @@ impl Metrics {
             http_duration,
             jobs,
             job_runs,
+            stripe_events,
         })
     }
 
@@ -79,6 +87,18 @@ impl Metrics {
             self.jobs
                 .with_label_values(&[c.queue.as_str(), c.state.as_str()])
                 .set(c.count);
+        }
+    }
+
+    pub fn set_stripe_event_counts(&self, counts: &[(String, i64)]) {
+        self.stripe_events.reset();
+        for status in ["pending", "processed", "ignored", "dead"] {
+            self.stripe_events.with_label_values(&[status]).set(0);
+        }
+        for (status, count) in counts {
+            self.stripe_events
+                .with_label_values(&[status.as_str()])
+                .set(*count);
         }
     }
 

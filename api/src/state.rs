@@ -11,6 +11,7 @@ use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::services::accounts::AccountsDeps;
+use crate::services::billing::{self, stripe_client::StripeClient};
 use crate::services::interviews;
 use crate::services::sharing::ShareKey;
 
@@ -23,6 +24,8 @@ pub struct AppState {
     pub metrics: Metrics,
     pub catalog: Catalog,
     pub share_key: ShareKey,
+    /// `None` when billing is not configured.
+    pub stripe: Option<StripeClient>,
 }
 
 impl AppState {
@@ -52,6 +55,7 @@ impl AppState {
             None => Catalog::embedded()?,
         };
         let share_key = ShareKey::derive(config.jwt_secret.expose_secret().as_bytes());
+        let stripe = StripeClient::from_settings(&config.settings.stripe)?;
         Ok(Self {
             db,
             config: Arc::new(config),
@@ -60,6 +64,7 @@ impl AppState {
             metrics: Metrics::new()?,
             catalog,
             share_key,
+            stripe,
         })
     }
 
@@ -69,6 +74,14 @@ impl AppState {
             config: &self.config,
             catalog: &self.catalog,
             share_key: &self.share_key,
+        }
+    }
+
+    pub fn billing(&self) -> billing::Deps<'_> {
+        billing::Deps {
+            db: &self.db,
+            config: &self.config,
+            stripe: self.stripe.as_ref(),
         }
     }
 

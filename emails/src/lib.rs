@@ -8,5 +8,8 @@
 mod render;
 pub mod transport;
 
-pub use render::{InterviewResults, PasswordReset, RenderError, RenderedEmail, VerifyEmail};
+pub use render::{
+    InterviewResults, PasswordReset, PaymentFailed, RenderError, RenderedEmail, SubscriptionActivated,
+    SubscriptionCanceled, VerifyEmail,
+};
 pub use transport::{MailError, Mailer, OutgoingEmail, is_valid_mailbox};

@@ -111,6 +111,46 @@ email! {
     }
 }
 
+email! {
+    /// Confirms a new subscription.
+    SubscriptionActivated<'a> from [
+        "subscription_activated/subject.txt",
+        "subscription_activated/body.html",
+        "subscription_activated/body.txt"
+    ] {
+        greeting_name: &'a str,
+        organization_name: &'a str,
+        plan_name: &'a str,
+        /// e.g. "30 interviews each month"
+        allowance: &'a str,
+        /// The billing page.
+        link: &'a str,
+    }
+}
+
+email! {
+    /// A subscription payment failed; the plan stays during the grace period.
+    PaymentFailed<'a> from ["payment_failed/subject.txt", "payment_failed/body.html", "payment_failed/body.txt"] {
+        greeting_name: &'a str,
+        organization_name: &'a str,
+        grace_days: u32,
+        link: &'a str,
+    }
+}
+
+email! {
+    /// The subscription ended; the organization is back on the free plan.
+    SubscriptionCanceled<'a> from [
+        "subscription_canceled/subject.txt",
+        "subscription_canceled/body.html",
+        "subscription_canceled/body.txt"
+    ] {
+        greeting_name: &'a str,
+        organization_name: &'a str,
+        link: &'a str,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -225,5 +265,39 @@ mod tests {
         assert!(email.text.contains("<script>alert(1)</script>"));
         assert!(email.text.contains("- <img src=x onerror=alert(1)>"));
         assert!(email.text.contains("Say \"why\" & <em>when</em>"));
+    }
+
+    #[test]
+    fn billing_emails_render() {
+        let activated = SubscriptionActivated {
+            greeting_name: "Ada",
+            organization_name: "Acme",
+            plan_name: "Pro",
+            allowance: "30 interviews each month",
+            link: "https://rehearse.example/billing",
+        }
+        .render()
+        .unwrap();
+        assert_eq!(activated.subject, "Your Rehearse Pro plan is active");
+        insta::assert_snapshot!("subscription_activated_text", activated.text);
+        let failed = PaymentFailed {
+            greeting_name: "Ada",
+            organization_name: "Acme",
+            grace_days: 7,
+            link: "https://rehearse.example/billing",
+        }
+        .render()
+        .unwrap();
+        assert!(failed.html.contains("7 more days"));
+        insta::assert_snapshot!("payment_failed_text", failed.text);
+        let canceled = SubscriptionCanceled {
+            greeting_name: "Ada",
+            organization_name: "Acme",
+            link: "https://rehearse.example/billing",
+        }
+        .render()
+        .unwrap();
+        assert!(canceled.subject.contains("Acme"));
+        insta::assert_snapshot!("subscription_canceled_text", canceled.text);
     }
 }

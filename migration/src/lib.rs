@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_create_accounts;
 mod m20261129_000002_create_interviews;
+mod m20261129_000003_create_billing;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_create_accounts::Migration),
             Box::new(m20261129_000002_create_interviews::Migration),
+            Box::new(m20261129_000003_create_billing::Migration),
         ]
     }
 }

@@ -24,6 +24,7 @@ use sea_orm::{DatabaseConnection, DbBackend};
 
 use crate::context::JobContext;
 use crate::jobs::grade_interview::GradeInterviewHandler;
+use crate::jobs::process_stripe_event::ProcessStripeEventHandler;
 use crate::jobs::send_email::SendEmailHandler;
 
 /// Why a run failed.
@@ -249,6 +250,7 @@ pub fn build_monitor(
             };
             register_queue!(monitor, SendEmailHandler, storage, ctx, options, boot);
             register_queue!(monitor, GradeInterviewHandler, storage, ctx, options, boot);
+            register_queue!(monitor, ProcessStripeEventHandler, storage, ctx, options, boot);
         }
         _ => {
             let pool = db.get_postgres_connection_pool().clone();
@@ -267,6 +269,7 @@ pub fn build_monitor(
             };
             register_queue!(monitor, SendEmailHandler, storage, ctx, options, boot);
             register_queue!(monitor, GradeInterviewHandler, storage, ctx, options, boot);
+            register_queue!(monitor, ProcessStripeEventHandler, storage, ctx, options, boot);
         }
     }
     Ok(monitor)

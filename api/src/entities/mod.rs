@@ -2,6 +2,7 @@
 //! Business rules live in `crate::services`.
 
 pub mod api_keys;
+pub mod billing_accounts;
 pub mod email_outbox;
 pub mod email_tokens;
 pub mod idempotency_keys;
@@ -13,4 +14,5 @@ pub mod organizations;
 pub mod quota_periods;
 pub mod refresh_tokens;
 pub mod reports;
+pub mod stripe_events;
 pub mod users;

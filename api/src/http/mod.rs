@@ -22,7 +22,7 @@ use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::AppState;
-use handlers::{api_keys, auth as auth_handlers, interviews, me, ops, organizations, tracks};
+use handlers::{api_keys, auth as auth_handlers, billing, interviews, me, ops, organizations, tracks};
 
 /// Every documented route. Shared by the server and the spec generator, so the spec
 /// cannot list a route the server does not have, or miss one it has.
@@ -62,7 +62,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(interviews::submit_transcript)
                 .service(interviews::get_report)
                 .service(interviews::revoke_share)
-                .service(interviews::renew_share),
+                .service(interviews::renew_share)
+                .service(billing::list_plans)
+                .service(billing::get_subscription)
+                .service(billing::checkout)
+                .service(billing::portal)
+                .service(billing::stripe_webhook),
         );
 }
 

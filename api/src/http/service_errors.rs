@@ -5,6 +5,8 @@ use actix_web::http::StatusCode;
 use crate::http::problem::{ApiError, FieldError, UpgradeHint};
 use crate::services::accounts::AccountsError;
 use crate::services::api_keys::ApiKeysError;
+use crate::services::billing::BillingError;
+use crate::services::billing::stripe_client::StripeFailure;
 use crate::services::idempotency::IdempotencyError;
 use crate::services::interviews::InterviewsError;
 use crate::services::organizations::OrganizationsError;
@@ -124,6 +126,61 @@ impl From<InterviewsError> for ApiError {
             ),
             InterviewsError::Idempotency(other) => ApiError::internal(anyhow::Error::new(other)),
             InterviewsError::Unexpected(source) => ApiError::internal(source),
+        }
+    }
+}
+
+impl From<BillingError> for ApiError {
+    fn from(e: BillingError) -> Self {
+        match e {
+            BillingError::NotConfigured => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "billing-not-configured",
+                "Billing is not configured",
+                "this server has no Stripe account configured; plans and subscriptions are unavailable",
+            ),
+            BillingError::NoBillingAccount => ApiError::conflict("no-billing-account", e.to_string()),
+            BillingError::UnknownPlan(_) => ApiError::field("plan", e.to_string()),
+            BillingError::Organization(inner) => inner.into(),
+            BillingError::Stripe(StripeFailure::Unavailable(reason)) => {
+                tracing::warn!(reason, "Stripe unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "billing-unavailable",
+                    "Billing is temporarily unavailable",
+                    "our payment provider did not answer; please try again in a minute",
+                )
+            }
+            BillingError::Stripe(StripeFailure::Rejected {
+                status,
+                code,
+                message,
+            }) => {
+                tracing::error!(status, code, message, "Stripe refused a request");
+                if code == "card_declined" {
+                    ApiError::new(
+                        StatusCode::PAYMENT_REQUIRED,
+                        "card-declined",
+                        "Card declined",
+                        message,
+                    )
+                } else {
+                    ApiError::new(
+                        StatusCode::BAD_GATEWAY,
+                        "billing-provider-error",
+                        "The payment provider refused the request",
+                        "our payment provider refused the request; it has been logged",
+                    )
+                }
+            }
+            BillingError::BadSignature(reason) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-signature",
+                "Invalid signature",
+                reason.to_string(),
+            ),
+            BillingError::BadEvent(reason) => ApiError::bad_request(reason),
+            BillingError::Unexpected(source) => ApiError::internal(source),
         }
     }
 }

@@ -481,7 +481,7 @@ pub async fn start(
     let organization = &access.organization;
     with_idempotency(deps.db, organization.id, key, async |txn| {
         let now = Utc::now();
-        let consumed = quota::consume(txn, organization, &deps.config.settings.plans, now)
+        let consumed = quota::consume(txn, organization, &deps.config.settings, now)
             .await?
             .ok_or(InterviewsError::QuotaExhausted {
                 plan: quota::Plan::parse(&organization.plan).key(),
@@ -803,7 +803,7 @@ pub async fn submit_transcript(
 
     with_idempotency(deps.db, organization.id, key, async |txn| {
         let now = Utc::now();
-        let consumed = quota::consume(txn, organization, &deps.config.settings.plans, now)
+        let consumed = quota::consume(txn, organization, &deps.config.settings, now)
             .await?
             .ok_or(InterviewsError::QuotaExhausted {
                 plan: quota::Plan::parse(&organization.plan).key(),

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod billing;
 pub mod idempotency;
 pub mod interviews;
 pub mod mail;

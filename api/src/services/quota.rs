@@ -5,13 +5,12 @@
 
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::config::PlanSettings;
-use crate::entities::{interviews, memberships, organizations, quota_periods};
+use crate::config::Settings;
+use crate::domain::OrganizationKind;
+use crate::entities::{billing_accounts, interviews, organizations, quota_periods};
 
 pub const SOURCE_TRIAL: &str = "trial";
 pub const SOURCE_PLAN: &str = "plan";
@@ -70,33 +69,57 @@ pub struct Allowance {
     pub period_end: DateTime<Utc>,
 }
 
+/// The allowance in force: a live subscription's plan for its billing period (a
+/// `past_due` one keeps it during the grace period), else a partner organization's
+/// monthly allowance, else nothing beyond the free interview.
 pub async fn allowance<C: ConnectionTrait>(
     db: &C,
     organization: &organizations::Model,
-    plans: &PlanSettings,
+    settings: &Settings,
     now: DateTime<Utc>,
 ) -> Result<Allowance, DbErr> {
-    let plan = Plan::parse(&organization.plan);
-    let per_period = match plan {
-        Plan::Free => 0,
-        Plan::Pro => plans.pro_monthly_interviews,
-        Plan::Partner => plans.partner_monthly_interviews,
-        Plan::Team => {
-            let seats = memberships::Entity::find()
-                .filter(memberships::Column::OrganizationId.eq(organization.id))
-                .count(db)
-                .await?;
-            plans
-                .team_monthly_interviews_per_seat
-                .saturating_mul(u32::try_from(seats).unwrap_or(u32::MAX))
+    let plans = &settings.plans;
+    let (month_start, month_end) = calendar_month(now);
+    if let Some(account) = billing_accounts::Entity::find_by_id(organization.id)
+        .one(db)
+        .await?
+    {
+        let grace = chrono::Duration::days(i64::from(settings.stripe.past_due_grace_days));
+        let live = match account.subscription_status.as_deref() {
+            Some("active" | "trialing") => true,
+            Some("past_due") => account.past_due_since.is_none_or(|since| since + grace > now),
+            _ => false,
+        };
+        let plan = account.subscription_plan.as_deref().map(Plan::parse);
+        if let (true, Some(plan @ (Plan::Pro | Plan::Team))) = (live, plan) {
+            let per_period = match plan {
+                Plan::Team => plans
+                    .team_monthly_interviews_per_seat
+                    .saturating_mul(u32::try_from(account.seats.max(1)).unwrap_or(1)),
+                _ => plans.pro_monthly_interviews,
+            };
+            let (period_start, period_end) = match (account.current_period_start, account.current_period_end)
+            {
+                (Some(start), Some(end)) => (start, end),
+                _ => (month_start, month_end),
+            };
+            return Ok(Allowance {
+                plan,
+                per_period,
+                period_start,
+                period_end,
+            });
         }
+    }
+    let (plan, per_period) = match OrganizationKind::parse(&organization.kind) {
+        Some(OrganizationKind::Partner) => (Plan::Partner, plans.partner_monthly_interviews),
+        _ => (Plan::Free, 0),
     };
-    let (period_start, period_end) = calendar_month(now);
     Ok(Allowance {
         plan,
         per_period,
-        period_start,
-        period_end,
+        period_start: month_start,
+        period_end: month_end,
     })
 }
 
@@ -119,9 +142,9 @@ impl QuotaStatus {
 pub async fn status<C: ConnectionTrait>(
     db: &C,
     organization: &organizations::Model,
-    plans: &PlanSettings,
+    settings: &Settings,
 ) -> Result<QuotaStatus, DbErr> {
-    let allowance = allowance(db, organization, plans, Utc::now()).await?;
+    let allowance = allowance(db, organization, settings, Utc::now()).await?;
     let used = if allowance.per_period > 0 {
         quota_periods::Entity::find_by_id((organization.id, allowance.period_start))
             .one(db)
@@ -168,10 +191,10 @@ impl Consumed {
 pub async fn consume<C: ConnectionTrait>(
     db: &C,
     organization: &organizations::Model,
-    plans: &PlanSettings,
+    settings: &Settings,
     now: DateTime<Utc>,
 ) -> Result<Option<Consumed>, DbErr> {
-    let allowance = allowance(db, organization, plans, now).await?;
+    let allowance = allowance(db, organization, settings, now).await?;
     if allowance.per_period > 0 {
         let limit = i32::try_from(allowance.per_period).unwrap_or(i32::MAX);
         quota_periods::Entity::insert(quota_periods::ActiveModel {

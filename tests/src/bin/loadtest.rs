@@ -5,6 +5,7 @@
 //!   answers   answer-submission latency and throughput (concurrent interviews)
 //!   grading   rubric grading time per interview (in-process, no I/O)
 //!   report    time from submit to graded report, through the real queue
+//!   webhooks  signed Stripe webhook intake (every event sent twice) and processing
 //!
 //! Options: `--requests N` (default 200), `--concurrency C` (default 8). The service runs
 //! in-process on SQLite, or on PostgreSQL when `TEST_DATABASE_URL` is set; the figures
@@ -254,6 +255,102 @@ async fn submit_to_report(o: &Options) {
     report("submit → report", latencies, wall.elapsed());
 }
 
+async fn webhooks(o: &Options) {
+    use tests::fake_stripe;
+    const SECRET: &str = "whsec_load";
+    let stripe = fake_stripe::FakeStripe::start().await;
+    let url = stripe.url.clone();
+    let app = tests::builder()
+        .settings(move |s| {
+            s.stripe.secret_key = Some("sk_test_load".into());
+            s.stripe.webhook_secret = Some(SECRET.into());
+            s.stripe.api_base = url;
+            s.stripe.price_pro = Some("price_pro".into());
+            s.stripe.price_team = Some("price_team".into());
+        })
+        .spawn()
+        .await;
+    let owner = app.signup().await;
+    let r = app
+        .post("/v1/billing/checkout")
+        .bearer_auth(&owner.access_token)
+        .json(&serde_json::json!({"plan": "pro"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let customer = "cus_fake1";
+    let now = chrono::Utc::now().timestamp();
+    let events: Vec<(String, String)> = (0..o.requests)
+        .map(|i| {
+            let id = format!("evt_load_{i}");
+            let body = fake_stripe::event(
+                &id,
+                "customer.subscription.updated",
+                now - (o.requests - i) as i64,
+                fake_stripe::subscription(customer, "price_pro", "active", now - 86_400, now + 86_400),
+            );
+            (id, body)
+        })
+        .collect();
+    // Every event twice: the duplicates must be acknowledged and have no effect.
+    let deliveries: Vec<&(String, String)> = events.iter().chain(events.iter()).collect();
+    let wall = Instant::now();
+    let latencies: Vec<Duration> = futures::stream::iter(deliveries)
+        .map(|(_, body)| {
+            let app = &app;
+            async move {
+                let header = api::services::billing::signature::header(
+                    SECRET.as_bytes(),
+                    chrono::Utc::now().timestamp(),
+                    body.as_bytes(),
+                );
+                let started = Instant::now();
+                let r = app
+                    .post("/v1/billing/stripe/webhook")
+                    .header("Stripe-Signature", header)
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+                started.elapsed()
+            }
+        })
+        .buffer_unordered(o.concurrency)
+        .collect()
+        .await;
+    report(
+        &format!("webhook intake (concurrency {})", o.concurrency),
+        latencies,
+        wall.elapsed(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let counts = api::services::billing::event_counts(&app.state.db).await.unwrap();
+        let pending: i64 = counts
+            .iter()
+            .filter(|(s, _)| s == "pending")
+            .map(|(_, n)| n)
+            .sum();
+        let total: i64 = counts.iter().map(|(_, n)| n).sum();
+        if pending == 0 && total == o.requests as i64 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "events not processed: {counts:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let elapsed = wall.elapsed();
+    println!(
+        "{:<28} events={} deliveries={} all processed after {:.2}s ({:.1} events/s end to end)",
+        "webhook processing",
+        o.requests,
+        o.requests * 2,
+        elapsed.as_secs_f64(),
+        o.requests as f64 / elapsed.as_secs_f64()
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let o = options();
@@ -272,6 +369,7 @@ async fn main() {
         "answers" => answers(&o).await,
         "grading" => grading(&o),
         "report" => submit_to_report(&o).await,
+        "webhooks" => webhooks(&o).await,
         other => panic!("unknown scenario {other}"),
     }
 }

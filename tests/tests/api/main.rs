@@ -5,10 +5,12 @@
 mod account_pages;
 mod api_keys;
 mod auth;
+mod billing;
 mod grading;
 mod interviews;
 mod jobs;
 mod jwt;
+mod localstripe;
 mod mail;
 mod openapi;
 mod ops;

@@ -52,7 +52,7 @@ pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpRes
         .find(|(m, _)| m.organization_id == user.organization_id)
         .ok_or_else(|| ApiError::unauthorized("you are no longer a member of this organization"))?;
     let role = |raw: &str| Role::parse(raw).unwrap_or(Role::Member);
-    let quota = quota::status(&state.db, &current.1, &state.config.settings.plans)
+    let quota = quota::status(&state.db, &current.1, &state.config.settings)
         .await
         .map_err(ApiError::internal)?;
     let current_organization = CurrentOrganizationDto {

@@ -1,5 +1,6 @@
 pub mod api_keys;
 pub mod auth;
+pub mod billing;
 pub mod interviews;
 pub mod me;
 pub mod ops;

@@ -80,6 +80,10 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         Ok(counts) => state.metrics.set_job_counts(&counts),
         Err(e) => tracing::warn!(error = %e, "cannot count jobs for metrics"),
     }
+    match crate::services::billing::event_counts(&state.db).await {
+        Ok(counts) => state.metrics.set_stripe_event_counts(&counts),
+        Err(e) => tracing::warn!(error = %e, "cannot count Stripe events for metrics"),
+    }
     let body = state.metrics.render().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

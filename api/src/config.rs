@@ -54,6 +54,8 @@ pub struct Settings {
     pub worker: WorkerSettings,
     pub plans: PlanSettings,
     pub stripe: StripeSettings,
+    pub grader: GraderSettings,
+    pub llm: LlmSettings,
     pub catalog: CatalogSettings,
     pub log: LogSettings,
 }
@@ -70,6 +72,8 @@ impl Default for Settings {
             worker: WorkerSettings::default(),
             plans: PlanSettings::default(),
             stripe: StripeSettings::default(),
+            grader: GraderSettings::default(),
+            llm: LlmSettings::default(),
             catalog: CatalogSettings::default(),
             log: LogSettings::default(),
         }
@@ -283,6 +287,121 @@ impl Default for StripeSettings {
             timeout_secs: 20,
             webhook_tolerance_secs: 300,
             past_due_grace_days: 7,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GraderKind {
+    /// Deterministic rubric grading (no network).
+    Rubric,
+    /// An OpenAI-compatible model, guarded by the rubric grader.
+    Llm,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GraderSettings {
+    pub kind: GraderKind,
+    /// Largest accepted gap (in points) between the model's and the rubric's score of
+    /// a question; beyond it the model's score is clamped toward the rubric's and
+    /// the report is flagged.
+    pub guard_margin: u8,
+}
+
+impl Default for GraderSettings {
+    fn default() -> Self {
+        Self {
+            kind: GraderKind::Rubric,
+            guard_margin: 25,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LlmMode {
+    /// One completion per question, run concurrently.
+    PerQuestion,
+    /// One completion for the whole interview.
+    PerInterview,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenParam {
+    /// OpenAI's current name (llama.cpp and vLLM accept it too).
+    MaxCompletionTokens,
+    /// The older name, for servers such as Ollama that only know it.
+    MaxTokens,
+}
+
+/// USD per million tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelPrice {
+    pub prompt_per_million: f64,
+    pub completion_per_million: f64,
+}
+
+/// An OpenAI-compatible chat-completions endpoint (OpenAI, Ollama, vLLM, llama.cpp).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmSettings {
+    /// e.g. `https://api.openai.com/v1`, `http://localhost:11434/v1`.
+    pub base_url: Option<String>,
+    /// May be empty for local servers.
+    pub api_key: Option<SecretString>,
+    pub model: String,
+    /// Per attempt.
+    pub timeout_secs: u64,
+    pub max_output_tokens: u32,
+    pub token_param: TokenParam,
+    pub mode: LlmMode,
+    /// Completions in flight at once for one interview (per-question mode).
+    pub concurrency: usize,
+    /// Retries after the first attempt, on 429, 5xx, timeouts and connection errors.
+    pub max_retries: u32,
+    /// Longest `Retry-After` honoured, in seconds.
+    pub max_retry_after_secs: u64,
+    /// Put `maxLength` on the schema's strings. Grammar-constrained local servers
+    /// (llama.cpp, vLLM) then cannot ramble past the token limit; OpenAI's strict mode
+    /// rejects the keyword, so it is off by default.
+    pub schema_string_limits: bool,
+    /// Tokens an organization may spend per UTC day (0 = unlimited); past it, the
+    /// rubric grader grades.
+    pub daily_token_budget_per_organization: u64,
+    /// Prices by model name; a model not listed costs nothing in the accounts.
+    pub prices: std::collections::BTreeMap<String, ModelPrice>,
+}
+
+impl Default for LlmSettings {
+    fn default() -> Self {
+        let price = |prompt_per_million, completion_per_million| ModelPrice {
+            prompt_per_million,
+            completion_per_million,
+        };
+        Self {
+            base_url: None,
+            api_key: None,
+            model: "gpt-4o-mini".into(),
+            timeout_secs: 60,
+            max_output_tokens: 1_200,
+            token_param: TokenParam::MaxCompletionTokens,
+            mode: LlmMode::PerQuestion,
+            concurrency: 4,
+            max_retries: 3,
+            max_retry_after_secs: 30,
+            schema_string_limits: false,
+            daily_token_budget_per_organization: 2_000_000,
+            prices: [
+                ("gpt-4o-mini".to_owned(), price(0.15, 0.60)),
+                ("gpt-4o".to_owned(), price(2.50, 10.00)),
+                ("gpt-4.1-mini".to_owned(), price(0.40, 1.60)),
+            ]
+            .into_iter()
+            .collect(),
         }
     }
 }
@@ -539,6 +658,7 @@ fn validate(s: &Settings) -> Result<(), ConfigError> {
         ));
     }
     validate_stripe(&s.stripe)?;
+    validate_llm(s)?;
     if s.worker.concurrency == 0 {
         return Err(ConfigError::invalid("worker.concurrency", "must be at least 1"));
     }
@@ -558,6 +678,50 @@ fn validate(s: &Settings) -> Result<(), ConfigError> {
         return Err(ConfigError::invalid(
             "worker.heartbeat_secs",
             "must be at least 1",
+        ));
+    }
+    Ok(())
+}
+
+fn validate_llm(s: &Settings) -> Result<(), ConfigError> {
+    let llm = &s.llm;
+    if s.grader.kind == GraderKind::Llm && llm.base_url.is_none() {
+        return Err(ConfigError::invalid(
+            "llm.base_url",
+            "is required when REHEARSE__GRADER__KIND=llm",
+        ));
+    }
+    if let Some(base) = &llm.base_url {
+        let url =
+            Url::parse(base).map_err(|e| ConfigError::invalid("llm.base_url", format!("not a URL ({e})")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(ConfigError::invalid(
+                "llm.base_url",
+                "must be an http(s) URL ending in /v1",
+            ));
+        }
+    }
+    if let Some(key) = &llm.api_key
+        && key.expose_secret().chars().any(|c| c.is_control())
+    {
+        return Err(ConfigError::invalid(
+            "llm.api_key",
+            "must not contain control characters",
+        ));
+    }
+    if llm.model.trim().is_empty() {
+        return Err(ConfigError::invalid("llm.model", "must not be empty"));
+    }
+    if llm.timeout_secs == 0 || llm.max_output_tokens == 0 || llm.concurrency == 0 {
+        return Err(ConfigError::invalid(
+            "llm.timeout_secs",
+            "timeout, max_output_tokens and concurrency must be greater than zero",
+        ));
+    }
+    if s.grader.guard_margin > 100 {
+        return Err(ConfigError::invalid(
+            "grader.guard_margin",
+            "must be between 0 and 100",
         ));
     }
     Ok(())

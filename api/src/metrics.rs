@@ -3,7 +3,7 @@
 //! the workers.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    CounterVec, Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 #[derive(Clone)]
@@ -16,6 +16,15 @@ pub struct Metrics {
     pub job_runs: IntCounterVec,
     /// Stored Stripe events by status (`dead` ones could not be understood).
     pub stripe_events: IntGaugeVec,
+    /// LLM completions by outcome (`ok`, `invalid`, `refused`, `unavailable`).
+    pub llm_calls: IntCounterVec,
+    /// LLM tokens by kind (`prompt`, `completion`) and model.
+    pub llm_tokens: IntCounterVec,
+    /// LLM cost in USD by model.
+    pub llm_cost_usd: CounterVec,
+    pub llm_latency: HistogramVec,
+    /// Reports by grader kind and whether the rubric stood in for the LLM.
+    pub reports: IntCounterVec,
 }
 
 impl Metrics {
@@ -58,6 +67,35 @@ impl Metrics {
             &["status"],
         )?;
         registry.register(Box::new(stripe_events.clone()))?;
+        let llm_calls = IntCounterVec::new(
+            Opts::new("llm_calls_total", "LLM completions by outcome"),
+            &["outcome"],
+        )?;
+        let llm_tokens = IntCounterVec::new(
+            Opts::new("llm_tokens_total", "LLM tokens spent by kind and model"),
+            &["kind", "model"],
+        )?;
+        let llm_cost_usd = CounterVec::new(
+            Opts::new("llm_cost_usd_total", "LLM cost in USD by model"),
+            &["model"],
+        )?;
+        let llm_latency = HistogramVec::new(
+            HistogramOpts::new(
+                "llm_completion_seconds",
+                "Latency of one LLM completion, retries included",
+            )
+            .buckets(vec![0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0]),
+            &["model"],
+        )?;
+        let reports = IntCounterVec::new(
+            Opts::new("reports_total", "Reports written by grader kind and fallback"),
+            &["grader", "fallback"],
+        )?;
+        registry.register(Box::new(llm_calls.clone()))?;
+        registry.register(Box::new(llm_tokens.clone()))?;
+        registry.register(Box::new(llm_cost_usd.clone()))?;
+        registry.register(Box::new(llm_latency.clone()))?;
+        registry.register(Box::new(reports.clone()))?;
         registry.register(Box::new(http_requests.clone()))?;
         registry.register(Box::new(http_duration.clone()))?;
         registry.register(Box::new(jobs.clone()))?;
@@ -68,6 +106,11 @@ impl Metrics {
             jobs,
             job_runs,
             stripe_events,
+            llm_calls,
+            llm_tokens,
+            llm_cost_usd,
+            llm_latency,
+            reports,
         })
     }
 

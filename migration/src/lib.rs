@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_create_accounts;
 mod m20261129_000002_create_interviews;
 mod m20261129_000003_create_billing;
+mod m20261129_000004_create_llm_usage;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_create_accounts::Migration),
             Box::new(m20261129_000002_create_interviews::Migration),
             Box::new(m20261129_000003_create_billing::Migration),
+            Box::new(m20261129_000004_create_llm_usage::Migration),
         ]
     }
 }

@@ -27,8 +27,9 @@
 #   LLAMA_BUILD_JOBS       parallel compile jobs (default 2: the machines have
 #                          2 cores, and more jobs only add memory pressure)
 #   PYTHON                 interpreter used to create the venv (default python3)
+#   LLAMA_KEEP_BUILD       1 = keep build/ and src/ after a successful build
 #
-# The compile takes roughly 10 minutes on 2 cores; run it under `nice` when
+# The compile takes roughly 4-7 minutes on 2 cores; run it under `nice` when
 # the machine is shared.
 # -E: let the ERR trap below fire inside functions too.
 set -Eeuo pipefail
@@ -244,6 +245,15 @@ build_server() {
     "$BIN_OUT.tmp" --version >&2 || die "the built llama-server does not run"
     mv -f "$BIN_OUT.tmp" "$BIN_OUT"
     step_end
+
+    # The unpacked source and the build tree (~270 MB) are only needed to
+    # produce the binary; the sdist stays in downloads/ so a rebuild (after
+    # deleting bin/) does not need the network. LLAMA_KEEP_BUILD=1 keeps them
+    # for incremental rebuilds while hacking on flags.
+    if [[ "${LLAMA_KEEP_BUILD:-0}" != 1 ]]; then
+        rm -rf "$BUILD_DIR" "$SRC_ROOT"
+        log "    removed build tree and unpacked source (LLAMA_KEEP_BUILD=1 keeps them)"
+    fi
 }
 
 if [[ -x "$BIN_OUT" ]]; then

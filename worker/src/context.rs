@@ -1,16 +1,21 @@
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use api::AppState;
-use api::config::MailTransport;
+use api::config::{GraderKind, MailTransport};
 use emails::Mailer;
 use secrecy::ExposeSecret;
+
+use crate::grading::llm::LlmGrader;
 
 /// What every job handler gets.
 #[derive(Clone)]
 pub struct JobContext {
     pub state: AppState,
     pub mailer: Mailer,
+    /// Set when `REHEARSE__GRADER__KIND=llm`.
+    pub llm: Option<Arc<LlmGrader>>,
 }
 
 impl JobContext {
@@ -27,6 +32,13 @@ impl JobContext {
                     .map_err(|e| anyhow::anyhow!("invalid setting REHEARSE__MAIL__SMTP_URL: {e}"))?
             }
         };
-        Ok(Self { state, mailer })
+        let llm = match state.config.settings.grader.kind {
+            GraderKind::Rubric => None,
+            GraderKind::Llm => Some(Arc::new(
+                LlmGrader::new(&state.config.settings, state.metrics.clone())
+                    .context("cannot set up the LLM grader")?,
+            )),
+        };
+        Ok(Self { state, mailer, llm })
     }
 }

@@ -8,6 +8,7 @@ pub mod email_tokens;
 pub mod idempotency_keys;
 pub mod interview_questions;
 pub mod interviews;
+pub mod llm_usage;
 pub mod login_throttles;
 pub mod memberships;
 pub mod organizations;

@@ -49,6 +49,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(organizations::get_organization)
                 .service(organizations::list_members)
                 .service(organizations::add_member)
+                .service(organizations::llm_usage)
                 .service(api_keys::create_api_key)
                 .service(api_keys::list_api_keys)
                 .service(api_keys::revoke_api_key)

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod billing;
 pub mod idempotency;
 pub mod interviews;
+pub mod llm_usage;
 pub mod mail;
 pub mod organizations;
 pub mod quota;

@@ -2,4 +2,5 @@
 //!
 //! [`Assessment`]: api::domain::report::Assessment
 
+pub mod llm;
 pub mod rubric;

@@ -92,9 +92,23 @@ pub async fn grade_interview(job: &GradeInterview, ctx: &JobContext) -> Result<(
     }
 
     let input = grading_input(&interview, &questions, &state.catalog);
-    let started = Instant::now();
-    let mut assessment: Assessment = grading::rubric::grade(&input);
-    assessment.grader.latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let assessment: Assessment = match &ctx.llm {
+        Some(llm) => llm.grade(&state.db, interview.organization_id, &input).await,
+        None => {
+            let started = Instant::now();
+            let mut assessment = grading::rubric::grade(&input);
+            assessment.grader.latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            assessment
+        }
+    };
+    state
+        .metrics
+        .reports
+        .with_label_values(&[
+            assessment.grader.kind.as_str(),
+            &assessment.grader.fallback.to_string(),
+        ])
+        .inc();
     let now = Utc::now();
     let report = Report::new(
         interview.id,

@@ -146,3 +146,61 @@ pub async fn add_member(
         organizations::add_member(&state.db, &access.0, email, body.role.unwrap_or(Role::Member)).await?;
     Ok(HttpResponse::Created().json(MemberDto::from(member)))
 }
+
+/// One day of LLM grading usage.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LlmUsageDay {
+    /// `YYYY-MM-DD` (UTC).
+    pub day: String,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub cost_usd: f64,
+    /// Completions made (retries included).
+    pub calls: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LlmUsage {
+    /// The last 30 days, newest first; days without usage are omitted.
+    pub days: Vec<LlmUsageDay>,
+    pub total_tokens: i64,
+    pub total_cost_usd: f64,
+}
+
+/// LLM grading usage
+///
+/// Tokens and cost spent grading the organization's interviews with the LLM, per day,
+/// for the last 30 days. Owners and admins.
+#[utoipa::path(
+    tag = "organizations",
+    params(("org_id" = Uuid, Path, description = "Organization id")),
+    security(("bearer_jwt" = [])),
+    responses(
+        (status = 200, description = "Usage per day", body = LlmUsage),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an owner/admin, or an API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/organizations/{org_id}/llm-usage")]
+pub async fn llm_usage(state: web::Data<AppState>, access: OrgAccess) -> Result<HttpResponse, ApiError> {
+    access.0.require_member_role(Role::Admin)?;
+    let rows = crate::services::llm_usage::recent(&state.db, access.0.organization.id, 30)
+        .await
+        .map_err(ApiError::internal)?;
+    let days: Vec<LlmUsageDay> = rows
+        .into_iter()
+        .map(|r| LlmUsageDay {
+            day: r.day,
+            prompt_tokens: r.prompt_tokens,
+            completion_tokens: r.completion_tokens,
+            cost_usd: r.cost_usd,
+            calls: r.calls,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(LlmUsage {
+        total_tokens: days.iter().map(|d| d.prompt_tokens + d.completion_tokens).sum(),
+        total_cost_usd: days.iter().map(|d| d.cost_usd).sum(),
+        days,
+    }))
+}

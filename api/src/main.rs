@@ -16,14 +16,7 @@ async fn main() -> ExitCode {
         }
     };
     telemetry::init(&config.settings.log);
-    match run(config).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!(error = ?e, "api stopped with an error");
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    api::exit_code("api", run(config).await)
 }
 
 async fn run(config: config::Config) -> anyhow::Result<()> {

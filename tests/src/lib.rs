@@ -177,6 +177,18 @@ impl TestApp {
         self.client.delete(self.url(path))
     }
 
+    /// GET `path` with a bearer token; the body as JSON.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        self.get(path)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request failed")
+            .json()
+            .await
+            .expect("the body is not JSON")
+    }
+
     pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
         self.post(path).json(body).send().await.expect("request failed")
     }

@@ -6,6 +6,9 @@
 //!   grading   rubric grading time per interview (in-process, no I/O)
 //!   report    time from submit to graded report, through the real queue
 //!   webhooks  signed Stripe webhook intake (every event sent twice) and processing
+//!   llm       LLM grading through a fake model answering in 2 s: throughput of one
+//!             worker, its memory with 1,000 queued interviews, tokens per interview
+//!             (`--mode per_question|per_interview`)
 //!
 //! Options: `--requests N` (default 200), `--concurrency C` (default 8). The service runs
 //! in-process on SQLite, or on PostgreSQL when `TEST_DATABASE_URL` is set; the figures
@@ -21,6 +24,7 @@ struct Options {
     scenario: String,
     requests: usize,
     concurrency: usize,
+    mode: String,
 }
 
 fn options() -> Options {
@@ -29,8 +33,13 @@ fn options() -> Options {
         scenario: args.next().unwrap_or_else(|| "auth".into()),
         requests: 200,
         concurrency: 8,
+        mode: "per_question".into(),
     };
     while let Some(flag) = args.next() {
+        if flag == "--mode" {
+            o.mode = args.next().expect("a mode after --mode");
+            continue;
+        }
         let value = args
             .next()
             .and_then(|v| v.parse().ok())
@@ -351,6 +360,129 @@ async fn webhooks(o: &Options) {
     );
 }
 
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+async fn llm(o: &Options) {
+    use tests::fake_openai::{FakeOpenAi, Reply};
+    let fake = FakeOpenAi::start().await;
+    fake.default_reply(Reply::Slow(
+        Duration::from_secs(2),
+        Box::new(Reply::Grade { score: 6 }),
+    ));
+    let url = fake.url.clone();
+    let mode = match o.mode.as_str() {
+        "per_interview" => api::config::LlmMode::PerInterview,
+        _ => api::config::LlmMode::PerQuestion,
+    };
+    let concurrency = o.concurrency;
+    let app = tests::builder()
+        .without_workers()
+        .settings(move |s| {
+            s.grader.kind = api::config::GraderKind::Llm;
+            s.llm.base_url = Some(url);
+            s.llm.model = "gpt-4o-mini".into();
+            s.llm.mode = mode;
+            s.llm.concurrency = 5;
+            s.llm.daily_token_budget_per_organization = 0;
+            s.plans.partner_monthly_interviews = 1_000_000;
+            s.worker = api::config::WorkerSettings::default();
+            s.worker.concurrency = concurrency;
+        })
+        .spawn()
+        .await;
+    let key = partner(&app).await;
+    let catalog = api::catalog::Catalog::embedded().unwrap();
+    let track = catalog.track(TRACK).unwrap();
+    let items: Vec<serde_json::Value> = track
+        .questions
+        .iter()
+        .take(5)
+        .enumerate()
+        .map(|(i, q)| {
+            serde_json::json!({"question_id": q.id, "answer": answer_text(i), "time_spent_seconds": q.expected_minutes * 50})
+        })
+        .collect();
+    let queued = o.requests.max(1);
+    let before = rss_mib();
+    for _ in 0..queued {
+        let r = app
+            .post("/v1/transcripts")
+            .bearer_auth(&key)
+            .json(&serde_json::json!({"track_id": TRACK, "items": items}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+    }
+    println!(
+        "queued {queued} five-question interviews; process RSS {before:.0} MiB before, {:.0} MiB after",
+        rss_mib()
+    );
+    let monitor = worker::prepare(&app.state).await.unwrap();
+    tokio::spawn(monitor.run());
+    let started = Instant::now();
+    let window = Duration::from_secs(60);
+    let mut peak = 0.0f64;
+    let graded = loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        peak = peak.max(rss_mib());
+        let counts = api::jobs::counts(&app.state.db).await.unwrap();
+        let done: i64 = counts
+            .iter()
+            .filter(|c| c.queue == <api::jobs::GradeInterview as api::jobs::Job>::QUEUE && c.state == "done")
+            .map(|c| c.count)
+            .sum();
+        if started.elapsed() >= window || done as usize >= queued {
+            break done;
+        }
+    };
+    let elapsed = started.elapsed().as_secs_f64();
+    let requests = fake.requests().len();
+    let usage = api::services::llm_usage::recent(&app.state.db, partner_org(&app).await, 1)
+        .await
+        .unwrap();
+    let (prompt, completion) = usage
+        .iter()
+        .fold((0, 0), |(p, c), u| (p + u.prompt_tokens, c + u.completion_tokens));
+    println!(
+        "{:<28} mode={} worker concurrency={} graded={graded} in {elapsed:.1}s = {:.2} interviews/s; \
+         completions={requests}; peak RSS {peak:.0} MiB",
+        "llm grading (2 s model)",
+        o.mode,
+        o.concurrency,
+        graded as f64 / elapsed
+    );
+    if graded > 0 {
+        println!(
+            "{:<28} prompt={} completion={} tokens per 5-question interview",
+            "llm tokens",
+            prompt / graded,
+            completion / graded
+        );
+    }
+}
+
+async fn partner_org(app: &tests::TestApp) -> uuid::Uuid {
+    use sea_orm::EntityTrait;
+    api::entities::organizations::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.kind == "partner")
+        .unwrap()
+        .id
+}
+
 #[tokio::main]
 async fn main() {
     let o = options();
@@ -370,6 +502,7 @@ async fn main() {
         "grading" => grading(&o),
         "report" => submit_to_report(&o).await,
         "webhooks" => webhooks(&o).await,
+        "llm" => llm(&o).await,
         other => panic!("unknown scenario {other}"),
     }
 }

@@ -34,15 +34,7 @@ async fn the_verification_link_opens_a_page_whose_button_confirms_the_address() 
         .unwrap();
     assert_eq!(confirm.status(), 200);
     assert!(confirm.text().await.unwrap().contains("Email confirmed"));
-    let me: Value = app
-        .get("/v1/me")
-        .bearer_auth(&user.access_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get_json("/v1/me", &user.access_token).await;
     assert_eq!(me["user"]["email_verified"], true);
 
     let again = app

@@ -35,14 +35,8 @@ async fn an_api_key_is_shown_once_stored_as_a_digest_and_authenticates_as_its_or
     assert!(record.last_used_at.is_some());
 
     let listed: Value = app
-        .get(&format!("/v1/organizations/{org}/api-keys"))
-        .bearer_auth(&owner.access_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/organizations/{org}/api-keys"), &owner.access_token)
+        .await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert_eq!(listed[0]["prefix"], record.prefix);
     assert!(listed[0].get("key").is_none());

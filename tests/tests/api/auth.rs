@@ -19,14 +19,8 @@ async fn signup_creates_a_personal_organization_with_one_free_interview() {
     assert!(body["refresh_token"].as_str().unwrap().len() >= 43);
 
     let me: Value = app
-        .get("/v1/me")
-        .bearer_auth(body["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json("/v1/me", body["access_token"].as_str().unwrap())
+        .await;
     assert_eq!(me["current_organization"]["id"], body["organization"]["id"]);
     assert_eq!(me["current_organization"]["role"], "owner");
     assert_eq!(me["current_organization"]["remaining_interviews"], 1);
@@ -111,15 +105,7 @@ async fn signup_emails_a_verification_link_that_works_once() {
         .post_json("/v1/auth/verify-email", &json!({"token": token}))
         .await;
     assert_eq!(response.status(), 204);
-    let me: Value = app
-        .get("/v1/me")
-        .bearer_auth(&session.access_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get_json("/v1/me", &session.access_token).await;
     assert_eq!(me["user"]["email_verified"], true);
 
     let again = app

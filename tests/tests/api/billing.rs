@@ -559,15 +559,7 @@ async fn events_about_customers_of_others_are_ignored_whatever_their_metadata_sa
     let body = fake_stripe::event("evt_spoof", "customer.subscription.created", now(), object);
     assert_eq!(deliver_signed(&app, &body).await.status(), 200);
     assert_eq!(wait_processed(&app, "evt_spoof").await.status, "ignored");
-    let me: Value = app
-        .get("/v1/me")
-        .bearer_auth(&victim.access_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get_json("/v1/me", &victim.access_token).await;
     assert_eq!(me["current_organization"]["plan"], "free");
 }
 

@@ -242,15 +242,7 @@ async fn a_partner_posts_a_transcript_and_the_candidate_gets_the_results() {
 
     let mails = app.emails_to("candidate@example.com", 1).await;
     assert!(mails[0].decoded().contains(report["share_url"].as_str().unwrap()));
-    let list: Value = app
-        .get("/v1/interviews")
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/v1/interviews", &key).await;
     assert_eq!(list["total"], 1);
 }
 
@@ -333,15 +325,7 @@ async fn a_grading_that_fails_for_good_marks_the_interview_failed_and_gives_the_
         failed["failure_reason"].as_str().unwrap().contains("no answers"),
         "{failed}"
     );
-    let me: Value = app
-        .get("/v1/me")
-        .bearer_auth(&user.access_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get_json("/v1/me", &user.access_token).await;
     assert_eq!(me["current_organization"]["remaining_interviews"], 1);
     assert_eq!(app.start_interview(&user.access_token, TRACK).await.status(), 201);
 }

@@ -36,15 +36,7 @@ async fn starting_an_interview_serves_the_first_question_and_uses_the_free_inter
     assert_eq!(question["expected_minutes"], 30);
     assert_eq!(question["is_follow_up"], false);
 
-    let me: Value = app
-        .get("/v1/me")
-        .bearer_auth(&user.access_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get_json("/v1/me", &user.access_token).await;
     assert_eq!(me["current_organization"]["remaining_interviews"], 0);
 
     let second = app.start_interview(&user.access_token, TRACK).await;
@@ -88,15 +80,7 @@ async fn fifty_concurrent_starts_spend_the_free_interview_exactly_once() {
     }
     assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 402).count(), 49, "{statuses:?}");
-    let list: Value = app
-        .get("/v1/interviews")
-        .bearer_auth(&user.access_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/v1/interviews", &user.access_token).await;
     assert_eq!(list["total"], 1);
 }
 
@@ -154,15 +138,7 @@ async fn concurrent_requests_with_one_idempotency_key_create_one_interview() {
         ids.insert(id.to_string());
     }
     assert_eq!(ids.len(), 1);
-    let list: Value = app
-        .get("/v1/interviews")
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/v1/interviews", &key).await;
     assert_eq!(list["total"], 1);
 }
 
@@ -207,14 +183,8 @@ async fn an_answer_that_mentions_caching_gets_the_hot_keys_follow_up_then_the_ne
     assert_eq!(next["position"], 3);
 
     let state: Value = app
-        .get(&format!("/v1/interviews/{id}"))
-        .bearer_auth(&user.access_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/interviews/{id}"), &user.access_token)
+        .await;
     assert_eq!(state["questions"].as_array().unwrap().len(), 3);
     assert_eq!(state["current_question"]["id"], next["id"]);
 }
@@ -330,14 +300,8 @@ async fn oversized_answers_are_refused_and_nothing_is_stored() {
     )
     .await;
     let state: Value = app
-        .get(&format!("/v1/interviews/{id}"))
-        .bearer_auth(&user.access_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/interviews/{id}"), &user.access_token)
+        .await;
     assert!(state["questions"][0]["answer"].is_null());
     assert_eq!(
         app.answer(&user.access_token, id, q1, &"x".repeat(20_000))
@@ -396,27 +360,11 @@ async fn interviews_are_listed_by_page_and_only_for_their_organization() {
         let r: Value = app.start_interview(&key, TRACK).await.json().await.unwrap();
         ids.push(r["id"].as_str().unwrap().to_owned());
     }
-    let page: Value = app
-        .get("/v1/interviews?page=1&per_page=2")
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = app.get_json("/v1/interviews?page=1&per_page=2", &key).await;
     assert_eq!(page["total"], 3);
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
     assert_eq!(page["items"][0]["id"], ids[2].as_str(), "newest first");
-    let page2: Value = app
-        .get("/v1/interviews?page=2&per_page=2")
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page2: Value = app.get_json("/v1/interviews?page=2&per_page=2", &key).await;
     assert_eq!(page2["items"].as_array().unwrap().len(), 1);
     assert_problem(
         app.get("/v1/interviews?per_page=1000")
@@ -441,15 +389,7 @@ async fn interviews_are_listed_by_page_and_only_for_their_organization() {
 
     // Another tenant sees none of them, and each id is a 404.
     let stranger = app.signup().await;
-    let theirs: Value = app
-        .get("/v1/interviews")
-        .bearer_auth(&stranger.access_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let theirs: Value = app.get_json("/v1/interviews", &stranger.access_token).await;
     assert_eq!(theirs["total"], 0);
     for path in [
         format!("/v1/interviews/{}", ids[0]),

@@ -395,15 +395,7 @@ async fn per_interview_mode_grades_everything_in_one_completion() {
         .unwrap()
         .to_owned();
     app.wait_for_status(&key, &id, "graded").await;
-    let report: Value = app
-        .get(&format!("/v1/interviews/{id}/report"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let report: Value = app.get_json(&format!("/v1/interviews/{id}/report"), &key).await;
     assert_eq!(fake.requests().len(), 1);
     assert_eq!(report["grader"]["kind"], "llm");
     assert_eq!(report["questions"].as_array().unwrap().len(), 2);
@@ -470,14 +462,11 @@ async fn owners_see_their_organizations_llm_usage_per_day() {
         .await
         .unwrap();
     let usage: Value = app
-        .get(&format!("/v1/organizations/{org}/llm-usage"))
-        .bearer_auth(login["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(
+            &format!("/v1/organizations/{org}/llm-usage"),
+            login["access_token"].as_str().unwrap(),
+        )
+        .await;
     assert_eq!(usage["days"].as_array().unwrap().len(), 1);
     assert_eq!(usage["days"][0]["calls"], 1);
     assert!(usage["total_tokens"].as_i64().unwrap() > 100);

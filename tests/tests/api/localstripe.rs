@@ -78,15 +78,7 @@ async fn ls_post(client: &reqwest::Client, ls: &LocalStripe, path: &str, form: &
 async fn wait_for_plan(app: &TestApp, token: &str, plan: &str) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
-        let sub: Value = app
-            .get("/v1/billing/subscription")
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let sub: Value = app.get_json("/v1/billing/subscription", token).await;
         if sub["plan"] == plan {
             return sub;
         }

@@ -108,13 +108,19 @@ async fn an_email_that_keeps_failing_ends_dead_lettered_and_visible() {
     let row = wait_for_status(&app, &session.email, "failed").await;
     assert_eq!(row.attempts, SendEmail::MAX_ATTEMPTS_I32);
     assert!(row.last_error.unwrap().contains("451"));
-    let counts = api::jobs::counts(&app.state.db).await.unwrap();
-    assert!(
-        counts
+    // The queue records the job's end just after the outbox row is marked.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let counts = api::jobs::counts(&app.state.db).await.unwrap();
+        let dead = counts
             .iter()
-            .any(|c| c.queue == "rehearse.send_email" && c.state == "dead" && c.count == 1),
-        "{counts:?}"
-    );
+            .any(|c| c.queue == "rehearse.send_email" && c.state == "dead" && c.count == 1);
+        if dead {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{counts:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let dead = api::jobs::dead_jobs(&app.state.db, 10).await.unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].queue, "rehearse.send_email");

@@ -7,24 +7,12 @@ async fn a_team_organization_is_owned_by_its_creator() {
     let owner = app.signup().await;
     let org = app.create_organization(&owner, "team").await;
     let org_body: Value = app
-        .get(&format!("/v1/organizations/{org}"))
-        .bearer_auth(&owner.access_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/organizations/{org}"), &owner.access_token)
+        .await;
     assert_eq!(org_body["kind"], "team");
     let members: Value = app
-        .get(&format!("/v1/organizations/{org}/members"))
-        .bearer_auth(&owner.access_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/organizations/{org}/members"), &owner.access_token)
+        .await;
     assert_eq!(members.as_array().unwrap().len(), 1);
     assert_eq!(members[0]["role"], "owner");
     assert_eq!(members[0]["email"], owner.email);
@@ -148,14 +136,8 @@ async fn a_session_can_switch_to_another_organization_of_the_user() {
         .unwrap();
     assert_eq!(login["organization_id"], org.to_string());
     let me: Value = app
-        .get("/v1/me")
-        .bearer_auth(login["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json("/v1/me", login["access_token"].as_str().unwrap())
+        .await;
     assert_eq!(me["current_organization"]["id"], org.to_string());
     assert_eq!(me["current_organization"]["kind"], "partner");
     assert_eq!(me["memberships"].as_array().unwrap().len(), 2);

@@ -67,14 +67,8 @@ async fn the_results_page_renders_in_headless_chromium() {
     app.wait_for_status(&user.access_token, &interview, "graded")
         .await;
     let report: Value = app
-        .get(&format!("/v1/interviews/{interview}/report"))
-        .bearer_auth(&user.access_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/interviews/{interview}/report"), &user.access_token)
+        .await;
     let share_url = report["share_url"].as_str().unwrap();
     let url = share_url.replace(PUBLIC_BASE_URL.trim_end_matches('/'), &app.address);
 

@@ -12,14 +12,7 @@ async fn main() -> ExitCode {
         Ok(config) => config,
         Err(code) => return code,
     };
-    match run(config).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!(error = ?e, "rehearse stopped with an error");
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    api::exit_code("rehearse", run(config).await)
 }
 
 async fn run(config: api::config::Config) -> anyhow::Result<()> {

@@ -11,14 +11,7 @@ async fn main() -> ExitCode {
         Ok(config) => config,
         Err(code) => return code,
     };
-    match run(config).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!(error = ?e, "worker stopped with an error");
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    api::exit_code("worker", run(config).await)
 }
 
 async fn run(config: api::config::Config) -> anyhow::Result<()> {

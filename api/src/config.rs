@@ -56,6 +56,7 @@ pub struct Settings {
     pub stripe: StripeSettings,
     pub grader: GraderSettings,
     pub llm: LlmSettings,
+    pub webhooks: WebhookSettings,
     pub catalog: CatalogSettings,
     pub log: LogSettings,
 }
@@ -74,6 +75,7 @@ impl Default for Settings {
             stripe: StripeSettings::default(),
             grader: GraderSettings::default(),
             llm: LlmSettings::default(),
+            webhooks: WebhookSettings::default(),
             catalog: CatalogSettings::default(),
             log: LogSettings::default(),
         }
@@ -402,6 +404,25 @@ impl Default for LlmSettings {
             ]
             .into_iter()
             .collect(),
+        }
+    }
+}
+
+/// Partner webhooks.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Allow endpoints on loopback, private and link-local addresses. Off by default, so
+    /// a partner cannot make our workers call into our own network.
+    pub allow_private_targets: bool,
+    pub timeout_secs: u64,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            allow_private_targets: false,
+            timeout_secs: 10,
         }
     }
 }

@@ -56,8 +56,24 @@ impl Job for ProcessStripeEvent {
     const MAX_ATTEMPTS: u32 = 8;
 }
 
+/// Sends one partner webhook delivery.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DeliverWebhook {
+    pub delivery_id: Uuid,
+}
+
+impl Job for DeliverWebhook {
+    const QUEUE: &'static str = "rehearse.deliver_webhook";
+    const MAX_ATTEMPTS: u32 = 8;
+}
+
 /// Every queue the workers consume, for metrics.
-pub const QUEUES: &[&str] = &[SendEmail::QUEUE, GradeInterview::QUEUE, ProcessStripeEvent::QUEUE];
+pub const QUEUES: &[&str] = &[
+    SendEmail::QUEUE,
+    GradeInterview::QUEUE,
+    ProcessStripeEvent::QUEUE,
+    DeliverWebhook::QUEUE,
+];
 
 /// Inserts `job` into its queue using `db` (a transaction or a pool). With an
 /// idempotency key, a job already queued under the same key is not queued again (the

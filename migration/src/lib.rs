@@ -12,6 +12,7 @@ mod m20261129_000001_create_accounts;
 mod m20261129_000002_create_interviews;
 mod m20261129_000003_create_billing;
 mod m20261129_000004_create_llm_usage;
+mod m20261129_000005_create_webhooks;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_create_interviews::Migration),
             Box::new(m20261129_000003_create_billing::Migration),
             Box::new(m20261129_000004_create_llm_usage::Migration),
+            Box::new(m20261129_000005_create_webhooks::Migration),
         ]
     }
 }

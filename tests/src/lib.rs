@@ -7,6 +7,7 @@
 pub mod fake_openai;
 pub mod fake_stripe;
 pub mod smtp;
+pub mod webhook_receiver;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -130,6 +131,8 @@ impl TestAppBuilder {
         settings.worker.heartbeat_secs = 1;
         settings.worker.retry_min_backoff_ms = 20;
         settings.worker.retry_max_backoff_secs = 1;
+        // Test receivers listen on 127.0.0.1; one test turns this back off.
+        settings.webhooks.allow_private_targets = true;
         for f in self.customize {
             f(&mut settings);
         }

@@ -16,6 +16,9 @@ pub struct JobContext {
     pub mailer: Mailer,
     /// Set when `REHEARSE__GRADER__KIND=llm`.
     pub llm: Option<Arc<LlmGrader>>,
+    /// For partner webhooks: bounded time, no redirects (a redirect could lead to a
+    /// private address).
+    pub webhooks: reqwest::Client,
 }
 
 impl JobContext {
@@ -39,6 +42,20 @@ impl JobContext {
                     .context("cannot set up the LLM grader")?,
             )),
         };
-        Ok(Self { state, mailer, llm })
+        let mut webhooks = reqwest::Client::builder()
+            .timeout(Duration::from_secs(state.config.settings.webhooks.timeout_secs))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Rehearse-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .no_proxy();
+        if !state.config.settings.webhooks.allow_private_targets {
+            webhooks = webhooks.dns_resolver(Arc::new(crate::jobs::deliver_webhook::PublicOnlyResolver));
+        }
+        let webhooks = webhooks.build().context("cannot build the webhook client")?;
+        Ok(Self {
+            state,
+            mailer,
+            llm,
+            webhooks,
+        })
     }
 }

@@ -23,6 +23,7 @@ use futures::FutureExt;
 use sea_orm::{DatabaseConnection, DbBackend};
 
 use crate::context::JobContext;
+use crate::jobs::deliver_webhook::DeliverWebhookHandler;
 use crate::jobs::grade_interview::GradeInterviewHandler;
 use crate::jobs::process_stripe_event::ProcessStripeEventHandler;
 use crate::jobs::send_email::SendEmailHandler;
@@ -251,6 +252,7 @@ pub fn build_monitor(
             register_queue!(monitor, SendEmailHandler, storage, ctx, options, boot);
             register_queue!(monitor, GradeInterviewHandler, storage, ctx, options, boot);
             register_queue!(monitor, ProcessStripeEventHandler, storage, ctx, options, boot);
+            register_queue!(monitor, DeliverWebhookHandler, storage, ctx, options, boot);
         }
         _ => {
             let pool = db.get_postgres_connection_pool().clone();
@@ -270,6 +272,7 @@ pub fn build_monitor(
             register_queue!(monitor, SendEmailHandler, storage, ctx, options, boot);
             register_queue!(monitor, GradeInterviewHandler, storage, ctx, options, boot);
             register_queue!(monitor, ProcessStripeEventHandler, storage, ctx, options, boot);
+            register_queue!(monitor, DeliverWebhookHandler, storage, ctx, options, boot);
         }
     }
     Ok(monitor)

@@ -17,3 +17,5 @@ pub mod refresh_tokens;
 pub mod reports;
 pub mod stripe_events;
 pub mod users;
+pub mod webhook_deliveries;
+pub mod webhook_endpoints;

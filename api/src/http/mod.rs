@@ -22,7 +22,9 @@ use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::AppState;
-use handlers::{api_keys, auth as auth_handlers, billing, interviews, me, ops, organizations, tracks};
+use handlers::{
+    api_keys, auth as auth_handlers, billing, interviews, me, ops, organizations, tracks, webhooks,
+};
 
 /// Every documented route. Shared by the server and the spec generator, so the spec
 /// cannot list a route the server does not have, or miss one it has.
@@ -50,6 +52,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(organizations::list_members)
                 .service(organizations::add_member)
                 .service(organizations::llm_usage)
+                .service(webhooks::create_webhook)
+                .service(webhooks::list_webhooks)
+                .service(webhooks::delete_webhook)
+                .service(webhooks::list_deliveries)
                 .service(api_keys::create_api_key)
                 .service(api_keys::list_api_keys)
                 .service(api_keys::revoke_api_key)

@@ -10,6 +10,7 @@ use crate::services::billing::stripe_client::StripeFailure;
 use crate::services::idempotency::IdempotencyError;
 use crate::services::interviews::InterviewsError;
 use crate::services::organizations::OrganizationsError;
+use crate::services::webhooks::WebhooksError;
 
 impl From<AccountsError> for ApiError {
     fn from(e: AccountsError) -> Self {
@@ -181,6 +182,17 @@ impl From<BillingError> for ApiError {
             ),
             BillingError::BadEvent(reason) => ApiError::bad_request(reason),
             BillingError::Unexpected(source) => ApiError::internal(source),
+        }
+    }
+}
+
+impl From<WebhooksError> for ApiError {
+    fn from(e: WebhooksError) -> Self {
+        match e {
+            WebhooksError::Invalid { field, message } => ApiError::field(field, message),
+            WebhooksError::NotFound => ApiError::not_found(e.to_string()),
+            WebhooksError::Organization(inner) => inner.into(),
+            WebhooksError::Unexpected(source) => ApiError::internal(source),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod mail;
 pub mod organizations;
 pub mod quota;
 pub mod sharing;
+pub mod webhooks;
 
 use sea_orm::{DbErr, SqlErr};
 

@@ -66,6 +66,15 @@ impl OrganizationAccess {
         }
     }
 
+    /// Owners, admins, or the organization's API key (integrations manage their own
+    /// webhooks).
+    pub fn require_admin_or_key(&self) -> Result<(), OrganizationsError> {
+        match self.role {
+            None => Ok(()),
+            Some(_) => self.require_member_role(Role::Admin),
+        }
+    }
+
     pub fn kind(&self) -> Option<OrganizationKind> {
         OrganizationKind::parse(&self.organization.kind)
     }

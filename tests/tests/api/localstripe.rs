@@ -70,8 +70,12 @@ async fn ls_post(client: &reqwest::Client, ls: &LocalStripe, path: &str, form: &
         .await
         .unwrap();
     let status = response.status();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    assert!(status.is_success(), "localstripe {path}: {status} {body}");
+    let text = response.text().await.unwrap_or_default();
+    let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    assert!(
+        status.is_success() && body.is_object(),
+        "localstripe {path}: {status} {text:?}"
+    );
     body
 }
 
@@ -206,7 +210,7 @@ async fn a_subscription_made_in_localstripe_drives_the_plan_through_its_signed_w
         &[("customer", &customer_id), ("items[0][plan]", PLAN)],
     )
     .await;
-    assert_eq!(subscription["status"], "active");
+    assert_eq!(subscription["status"], "active", "{subscription}");
 
     // localstripe's signed customer.subscription.created and invoice.payment_succeeded
     // reach our webhook; the organization is on pro with its allowance.

@@ -22,3 +22,4 @@ mod real_llm;
 mod redteam;
 mod tenancy;
 mod tracks;
+mod webhooks;

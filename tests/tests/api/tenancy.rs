@@ -27,6 +27,23 @@ fn organization_routes(org: Uuid, key_id: Uuid) -> Vec<(Method, String, Option<s
             format!("/v1/organizations/{org}/api-keys/{key_id}"),
             None,
         ),
+        (Method::GET, format!("/v1/organizations/{org}/webhooks"), None),
+        (
+            Method::POST,
+            format!("/v1/organizations/{org}/webhooks"),
+            Some(json!({"url": "https://attacker.example/hooks"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/organizations/{org}/webhooks/{key_id}"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/v1/organizations/{org}/webhooks/{key_id}/deliveries"),
+            None,
+        ),
+        (Method::GET, format!("/v1/organizations/{org}/llm-usage"), None),
     ]
 }
 
@@ -75,6 +92,28 @@ async fn another_tenants_organization_is_not_found_for_users_and_api_keys() {
     )
     .await;
     assert_problem(cross, 404, "not-found").await;
+    // Same for Alice's webhook endpoint.
+    let hook: serde_json::Value = app
+        .post(&format!("/v1/organizations/{alice_org}/webhooks"))
+        .bearer_auth(&alice_key)
+        .json(&json!({"url": "https://alice.example/hooks"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let hook_id = hook["id"].as_str().unwrap();
+    for method in [Method::DELETE, Method::GET] {
+        let suffix = if method == Method::GET { "/deliveries" } else { "" };
+        let path = format!("/v1/organizations/{bob_org}/webhooks/{hook_id}{suffix}");
+        let cross = call(&app, method, &path, None, &bob_key).await;
+        assert_problem(cross, 404, "not-found").await;
+    }
+    let alice_hooks = app
+        .get_json(&format!("/v1/organizations/{alice_org}/webhooks"), &alice_key)
+        .await;
+    assert_eq!(alice_hooks.as_array().unwrap().len(), 1);
     let still_works = app
         .get(&format!("/v1/organizations/{alice_org}"))
         .bearer_auth(&alice_key)

@@ -15,7 +15,7 @@ use api::services::interviews::{
     STATUS_FAILED, STATUS_GRADED, STATUS_GRADING, STATUS_IN_PROGRESS, STATUS_SUBMITTED,
 };
 use api::services::mail::{self, QueuedEmail};
-use api::services::{interviews as interview_service, quota};
+use api::services::{interviews as interview_service, quota, webhooks};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -164,8 +164,8 @@ async fn store(ctx: &JobContext, interview: &interviews::Model, report: &Report)
         .await
         .map_err(JobError::transient)?;
 
+    let link = interview_service::share_url(&state.config, &state.share_key, report_id, 1);
     if let Some((recipient, name)) = recipient(&txn, interview).await.map_err(JobError::transient)? {
-        let link = interview_service::share_url(&state.config, &state.share_key, report_id, 1);
         let track_title = report
             .track
             .as_ref()
@@ -198,6 +198,19 @@ async fn store(ctx: &JobContext, interview: &interviews::Model, report: &Report)
         .await
         .map_err(JobError::transient)?;
     }
+    let event = webhooks::EventData::Graded(webhooks::InterviewGraded {
+        interview_id: interview.id,
+        report_id,
+        score: report.score,
+        verdict: report.verdict.as_str().to_owned(),
+        grader: report.grader.kind.clone(),
+        candidate_email: interview.candidate_email.clone(),
+        candidate_external_ref: interview.candidate_external_ref.clone(),
+        report_url: link,
+    });
+    webhooks::publish(&txn, interview.organization_id, event)
+        .await
+        .map_err(JobError::transient)?;
     txn.commit().await.map_err(JobError::transient)?;
     tracing::info!(
         score = report.score,
@@ -318,6 +331,13 @@ pub async fn mark_failed(job: &GradeInterview, ctx: &JobContext, reason: &str) -
         .await?;
     if moved.rows_affected == 1 {
         quota::refund(&txn, &interview).await?;
+        let event = webhooks::EventData::Failed(webhooks::InterviewFailed {
+            interview_id: interview.id,
+            reason: reason.to_owned(),
+            candidate_email: interview.candidate_email.clone(),
+            candidate_external_ref: interview.candidate_external_ref.clone(),
+        });
+        webhooks::publish(&txn, interview.organization_id, event).await?;
         tracing::warn!(reason, "grading failed for good; quota given back");
     }
     txn.commit().await?;

@@ -6,3 +6,4 @@ pub mod me;
 pub mod ops;
 pub mod organizations;
 pub mod tracks;
+pub mod webhooks;

@@ -47,21 +47,29 @@ pub struct FakeOpenAi {
     state: Arc<Mutex<State>>,
 }
 
-/// The candidate's answer inside the user message's delimiters.
+/// The candidate's answer inside the user message's delimiters (the first one).
 pub fn answer_in(request: &Value) -> String {
+    answers_in(request).into_iter().next().unwrap_or_default()
+}
+
+/// Every delimited answer of the user message, in order (several in per-interview mode).
+pub fn answers_in(request: &Value) -> Vec<String> {
     let user = user_message(request);
-    let Some(start) = user.find("<<<CANDIDATE_ANSWER ") else {
-        return String::new();
-    };
-    let after = &user[start..];
-    let Some(open_end) = after.find(">>>\n") else {
-        return String::new();
-    };
-    let body = &after[open_end + 4..];
-    match body.find("\n<<<END_CANDIDATE_ANSWER ") {
-        Some(end) => body[..end].to_owned(),
-        None => String::new(),
+    let mut answers = Vec::new();
+    let mut rest = user.as_str();
+    while let Some(start) = rest.find("<<<CANDIDATE_ANSWER ") {
+        let after = &rest[start..];
+        let Some(open_end) = after.find(">>>\n") else {
+            break;
+        };
+        let body = &after[open_end + 4..];
+        let Some(end) = body.find("\n<<<END_CANDIDATE_ANSWER ") else {
+            break;
+        };
+        answers.push(body[..end].to_owned());
+        rest = &body[end + 1..];
     }
+    answers
 }
 
 pub fn system_message(request: &Value) -> String {
@@ -83,17 +91,6 @@ fn message(request: &Value, role: &str) -> String {
         .join("\n")
 }
 
-/// The rubric keys the request's JSON schema asks for.
-fn criterion_keys(request: &Value) -> Vec<String> {
-    request["response_format"]["json_schema"]["schema"]["properties"]["criteria"]["items"]["properties"]["key"]
-        ["enum"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|k| k.as_str().map(str::to_owned))
-        .collect()
-}
-
 /// A few words copied from the start of the answer (valid evidence).
 fn quote(answer: &str) -> Vec<String> {
     let words: Vec<&str> = answer.split_whitespace().take(3).collect();
@@ -105,10 +102,42 @@ fn quote(answer: &str) -> Vec<String> {
 }
 
 fn grade(request: &Value, score: u8, obey: bool) -> Value {
-    let answer = answer_in(request);
-    let criteria: Vec<Value> = criterion_keys(request)
+    let schema = &request["response_format"]["json_schema"]["schema"];
+    let answers = answers_in(request);
+    // Per-interview mode: one grade per question the schema lists, in order.
+    if let Some(questions) = schema["properties"]["questions"]["prefixItems"].as_array() {
+        let graded: Vec<Value> = questions
+            .iter()
+            .enumerate()
+            .map(|(i, question)| {
+                let mut one = grade_one(
+                    &question["properties"],
+                    answers.get(i).map_or("", String::as_str),
+                    score,
+                    obey,
+                );
+                one["position"] = question["properties"]["position"]["enum"][0].clone();
+                one
+            })
+            .collect();
+        return json!({"questions": graded});
+    }
+    grade_one(
+        &schema["properties"],
+        answers.first().map_or("", String::as_str),
+        score,
+        obey,
+    )
+}
+
+/// One question's grade, for a schema's `properties`.
+fn grade_one(properties: &Value, answer: &str, score: u8, obey: bool) -> Value {
+    let criteria: Vec<Value> = properties["criteria"]["items"]["properties"]["key"]["enum"]
+        .as_array()
         .into_iter()
-        .map(|key| json!({"key": key, "score": score, "evidence": if score > 0 { quote(&answer) } else { vec![] }}))
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|key| json!({"key": key, "score": score, "evidence": if score > 0 { quote(answer) } else { vec![] }}))
         .collect();
     if obey {
         json!({

@@ -209,9 +209,10 @@ macro_rules! register_queue {
         $monitor = $monitor.register(move |restarts| {
             WorkerBuilder::new(worker_name(queue, &boot, restarts))
                 .backend(storage.clone())
+                // Concurrency outside retries: a retry waits in its own slot.
+                .concurrency(options.concurrency)
                 .retry(RetryPolicy::retries(retries).with_backoff(backoff.clone()))
                 .enable_tracing()
-                .concurrency(options.concurrency)
                 .parallelize(tokio::spawn)
                 .data(ctx.clone())
                 .build(execute::<$handler>)

@@ -447,6 +447,14 @@ async fn llm(o: &Options) {
     };
     let elapsed = started.elapsed().as_secs_f64();
     let requests = fake.requests().len();
+    let by_rubric = {
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        api::entities::reports::Entity::find()
+            .filter(api::entities::reports::Column::GraderKind.ne("llm"))
+            .count(&app.state.db)
+            .await
+            .unwrap()
+    };
     let usage = api::services::llm_usage::recent(&app.state.db, partner_org(&app).await, 1)
         .await
         .unwrap();
@@ -455,7 +463,7 @@ async fn llm(o: &Options) {
         .fold((0, 0), |(p, c), u| (p + u.prompt_tokens, c + u.completion_tokens));
     println!(
         "{:<28} mode={} worker concurrency={} graded={graded} in {elapsed:.1}s = {:.2} interviews/s; \
-         completions={requests}; peak RSS {peak:.0} MiB",
+         completions={requests}; rubric fallbacks={by_rubric}; peak RSS {peak:.0} MiB",
         "llm grading (2 s model)",
         o.mode,
         o.concurrency,

@@ -410,6 +410,45 @@ async fn per_interview_mode_grades_everything_in_one_completion() {
 }
 
 #[tokio::test]
+async fn per_interview_mode_compares_with_per_question_on_the_same_transcript() {
+    let transcript = json!({
+        "track_id": "senior-backend-fintech",
+        "items": [
+            {"question_id": "url-shortener", "answer": STRONG, "time_spent_seconds": 1800},
+            {"question_id": "idempotent-payment-api", "answer": WEAK, "time_spent_seconds": 600},
+            {"question_id": "production-incident", "answer": "I led the incident call, because the on-call was new. We rolled back first, then wrote the postmortem.", "time_spent_seconds": 600}
+        ]
+    });
+    let mut scores = Vec::new();
+    for mode in [LlmMode::PerQuestion, LlmMode::PerInterview] {
+        let fake = FakeOpenAi::start().await;
+        fake.default_reply(Reply::Grade { score: 6 });
+        let app = llm_app(&fake, move |s| s.llm.mode = mode).await;
+        let key = partner_key(&app).await;
+        let response = app
+            .post("/v1/transcripts")
+            .bearer_auth(&key)
+            .json(&transcript)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 202);
+        let id = response.json::<Value>().await.unwrap()["interview_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.wait_for_status(&key, &id, "graded").await;
+        let report: Value = app.get_json(&format!("/v1/interviews/{id}/report"), &key).await;
+        assert_eq!(report["grader"]["kind"], "llm", "{mode:?}: {}", report["grader"]);
+        let expected_calls = if mode == LlmMode::PerInterview { 1 } else { 3 };
+        assert_eq!(fake.requests().len(), expected_calls, "{mode:?}");
+        scores.push(report["score"].as_u64().unwrap());
+    }
+    // The same grades give the same report score whichever way they were asked for.
+    assert_eq!(scores[0], scores[1]);
+}
+
+#[tokio::test]
 async fn past_the_daily_token_budget_the_rubric_grades_without_calling_the_model() {
     let fake = FakeOpenAi::start().await;
     fake.default_reply(Reply::Grade { score: 6 });

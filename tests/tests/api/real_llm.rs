@@ -23,7 +23,7 @@ async fn grades_a_transcript_through_a_real_model_server() {
             s.llm.base_url = Some(base_url);
             s.llm.model = configured;
             s.llm.timeout_secs = 300;
-            s.llm.max_output_tokens = 800;
+            s.llm.max_output_tokens = 2000;
             s.llm.schema_string_limits = true;
             s.llm.max_retries = 1;
             s.llm.concurrency = 1;

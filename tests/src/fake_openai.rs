@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
 /// What the fake does for one request.
@@ -244,20 +244,11 @@ impl FakeOpenAi {
     pub async fn start() -> Self {
         let state: Arc<Mutex<State>> = Arc::default();
         let shared = web::Data::new(state.clone());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(shared.clone())
+        let port = crate::serve_fake(2, move |cfg| {
+            cfg.app_data(shared.clone())
                 .app_data(web::PayloadConfig::new(4 * 1024 * 1024))
-                .route("/v1/chat/completions", web::post().to(handle))
-        })
-        .workers(2)
-        .disable_signals()
-        .listen(listener)
-        .expect("listen")
-        .run();
-        tokio::spawn(server);
+                .route("/v1/chat/completions", web::post().to(handle));
+        });
         Self {
             url: format!("http://127.0.0.1:{port}/v1"),
             state,

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
 /// One request as the fake received it.
@@ -79,19 +79,9 @@ impl FakeStripe {
     pub async fn start() -> Self {
         let state: Arc<Mutex<State>> = Arc::default();
         let shared = web::Data::new(state.clone());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(shared.clone())
-                .default_service(web::to(handle))
-        })
-        .workers(1)
-        .disable_signals()
-        .listen(listener)
-        .expect("listen")
-        .run();
-        tokio::spawn(server);
+        let port = crate::serve_fake(1, move |cfg| {
+            cfg.app_data(shared.clone()).default_service(web::to(handle));
+        });
         Self {
             url: format!("http://127.0.0.1:{port}"),
             state,

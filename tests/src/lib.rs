@@ -75,6 +75,24 @@ fn init_logs() {
     }
 }
 
+/// Starts a small actix app (a fake at the network edge) on a free loopback port and
+/// returns the port. `app` configures its routes and shared state.
+pub fn serve_fake<F>(workers: usize, app: F) -> u16
+where
+    F: Fn(&mut actix_web::web::ServiceConfig) + Send + Clone + 'static,
+{
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = actix_web::HttpServer::new(move || actix_web::App::new().configure(app.clone()))
+        .workers(workers)
+        .disable_signals()
+        .listen(listener)
+        .expect("listen")
+        .run();
+    tokio::spawn(server);
+    port
+}
+
 /// A database of its own for one test.
 pub async fn fresh_database_url(dir: &std::path::Path) -> String {
     match std::env::var("TEST_DATABASE_URL") {
@@ -295,6 +313,29 @@ impl TestApp {
             .expect("request failed")
     }
 
+    /// Posts a transcript (expecting 202) and returns the interview id.
+    pub async fn submit_transcript(&self, token: &str, body: &Value) -> String {
+        let response = self
+            .post("/v1/transcripts")
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        assert_eq!(status, 202, "{text}");
+        let body: Value = serde_json::from_str(&text).expect("a JSON body");
+        body["interview_id"].as_str().expect("interview_id").to_owned()
+    }
+
+    /// Submits a transcript, waits until it is graded and returns the report.
+    pub async fn graded_report(&self, token: &str, body: &Value) -> Value {
+        let id = self.submit_transcript(token, body).await;
+        self.wait_for_status(token, &id, "graded").await;
+        self.get_json(&format!("/v1/interviews/{id}/report"), token).await
+    }
+
     /// Waits until the interview reaches `status` and returns it.
     pub async fn wait_for_status(&self, token: &str, interview: &str, status: &str) -> Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -317,6 +358,20 @@ impl TestApp {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Starts an interview on `track`, answers every question with `answer_for(prompt)`
+    /// and submits it; returns the interview id.
+    pub async fn take_interview(
+        &self,
+        token: &str,
+        track: &str,
+        answer_for: impl Fn(&str) -> String,
+    ) -> String {
+        let response = self.start_interview(token, track).await;
+        assert_eq!(response.status(), 201);
+        let started: Value = response.json().await.expect("json");
+        self.complete_interview(token, &started, answer_for).await
     }
 
     /// Answers every question of an interview with `answer_for(prompt)`, then submits.

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 /// One delivery as the receiver saw it.
 #[derive(Debug, Clone)]
@@ -38,19 +38,9 @@ impl WebhookReceiver {
     pub async fn start() -> Self {
         let state: Arc<Mutex<State>> = Arc::default();
         let shared = web::Data::new(state.clone());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(shared.clone())
-                .default_service(web::to(handle))
-        })
-        .workers(1)
-        .disable_signals()
-        .listen(listener)
-        .expect("listen")
-        .run();
-        tokio::spawn(server);
+        let port = crate::serve_fake(1, move |cfg| {
+            cfg.app_data(shared.clone()).default_service(web::to(handle));
+        });
         Self {
             url: format!("http://127.0.0.1:{port}/hooks"),
             state,

@@ -42,15 +42,7 @@ async fn report(app: &TestApp, token: &str, interview: &str) -> Value {
 async fn a_new_user_takes_the_free_interview_and_gets_a_report_by_email() {
     let app = spawn_app().await;
     let user = app.signup().await;
-    let started: Value = app
-        .start_interview(&user.access_token, TRACK)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let interview = app
-        .complete_interview(&user.access_token, &started, decent_answer)
-        .await;
+    let interview = app.take_interview(&user.access_token, TRACK, decent_answer).await;
     let graded = app
         .wait_for_status(&user.access_token, &interview, "graded")
         .await;
@@ -125,15 +117,7 @@ async fn a_new_user_takes_the_free_interview_and_gets_a_report_by_email() {
 async fn a_revoked_share_link_is_a_404_and_a_new_one_works() {
     let app = spawn_app().await;
     let user = app.signup().await;
-    let started: Value = app
-        .start_interview(&user.access_token, TRACK)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let interview = app
-        .complete_interview(&user.access_token, &started, decent_answer)
-        .await;
+    let interview = app.take_interview(&user.access_token, TRACK, decent_answer).await;
     app.wait_for_status(&user.access_token, &interview, "graded")
         .await;
     let first = report(&app, &user.access_token, &interview).await["share_url"]
@@ -300,15 +284,7 @@ async fn invalid_transcripts_are_refused_with_the_field_named() {
 async fn a_grading_that_fails_for_good_marks_the_interview_failed_and_gives_the_quota_back() {
     let app = builder().without_workers().spawn().await;
     let user = app.signup().await;
-    let started: Value = app
-        .start_interview(&user.access_token, TRACK)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let interview = app
-        .complete_interview(&user.access_token, &started, decent_answer)
-        .await;
+    let interview = app.take_interview(&user.access_token, TRACK, decent_answer).await;
     // Sabotage: the answers vanish, so the grader has nothing to grade.
     let interview_id: uuid::Uuid = interview.parse().unwrap();
     interview_questions::Entity::delete_many()
@@ -334,15 +310,7 @@ async fn a_grading_that_fails_for_good_marks_the_interview_failed_and_gives_the_
 async fn grading_twice_gives_one_report_and_one_email() {
     let app = builder().without_workers().spawn().await;
     let user = app.signup().await;
-    let started: Value = app
-        .start_interview(&user.access_token, TRACK)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let interview = app
-        .complete_interview(&user.access_token, &started, decent_answer)
-        .await;
+    let interview = app.take_interview(&user.access_token, TRACK, decent_answer).await;
     let job = GradeInterview {
         interview_id: interview.parse().unwrap(),
         organization_id: user.organization_id,
@@ -388,15 +356,7 @@ async fn a_mail_failure_after_grading_still_ends_with_one_report_and_one_email()
     let user = app.signup().await;
     app.emails_to(&user.email, 1).await; // the verification email is out of the way
     app.smtp.refuse_next(1); // the results email fails once, as if the worker died
-    let started: Value = app
-        .start_interview(&user.access_token, TRACK)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let interview = app
-        .complete_interview(&user.access_token, &started, decent_answer)
-        .await;
+    let interview = app.take_interview(&user.access_token, TRACK, decent_answer).await;
     app.wait_for_status(&user.access_token, &interview, "graded")
         .await;
     let mails = app.emails_to(&user.email, 2).await;

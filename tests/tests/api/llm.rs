@@ -59,35 +59,11 @@ Trade-off: 301 is cacheable but loses click counts, 302 keeps them at the cost o
 
 /// Posts a one-question transcript and returns the graded report.
 async fn grade(app: &TestApp, key: &str, answer: &str, seconds: u32) -> Value {
-    let response = app
-        .post("/v1/transcripts")
-        .bearer_auth(key)
-        .json(&json!({
-            "track_id": "senior-backend-fintech",
-            "items": [{"question_id": "url-shortener", "answer": answer, "time_spent_seconds": seconds}]
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        response.status(),
-        202,
-        "{}",
-        response.text().await.unwrap_or_default()
-    );
-    let id = response.json::<Value>().await.unwrap()["interview_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.wait_for_status(key, &id, "graded").await;
-    app.get(&format!("/v1/interviews/{id}/report"))
-        .bearer_auth(key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    let transcript = json!({
+        "track_id": "senior-backend-fintech",
+        "items": [{"question_id": "url-shortener", "answer": answer, "time_spent_seconds": seconds}]
+    });
+    app.graded_report(key, &transcript).await
 }
 
 fn flags(report: &Value) -> Vec<String> {
@@ -383,19 +359,7 @@ async fn per_interview_mode_grades_everything_in_one_completion() {
     q2["position"] = json!(2);
     q2["criteria"] = json!([]);
     fake.default_reply(Reply::Content(json!({"questions": [q1, q2]}).to_string()));
-    let response = app
-        .post("/v1/transcripts")
-        .bearer_auth(&key)
-        .json(&transcript)
-        .send()
-        .await
-        .unwrap();
-    let id = response.json::<Value>().await.unwrap()["interview_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.wait_for_status(&key, &id, "graded").await;
-    let report: Value = app.get_json(&format!("/v1/interviews/{id}/report"), &key).await;
+    let report = app.graded_report(&key, &transcript).await;
     assert_eq!(fake.requests().len(), 1);
     assert_eq!(report["grader"]["kind"], "llm");
     assert_eq!(report["questions"].as_array().unwrap().len(), 2);
@@ -425,20 +389,7 @@ async fn per_interview_mode_compares_with_per_question_on_the_same_transcript() 
         fake.default_reply(Reply::Grade { score: 6 });
         let app = llm_app(&fake, move |s| s.llm.mode = mode).await;
         let key = partner_key(&app).await;
-        let response = app
-            .post("/v1/transcripts")
-            .bearer_auth(&key)
-            .json(&transcript)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 202);
-        let id = response.json::<Value>().await.unwrap()["interview_id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        app.wait_for_status(&key, &id, "graded").await;
-        let report: Value = app.get_json(&format!("/v1/interviews/{id}/report"), &key).await;
+        let report = app.graded_report(&key, &transcript).await;
         assert_eq!(report["grader"]["kind"], "llm", "{mode:?}: {}", report["grader"]);
         let expected_calls = if mode == LlmMode::PerInterview { 1 } else { 3 };
         assert_eq!(fake.requests().len(), expected_calls, "{mode:?}");

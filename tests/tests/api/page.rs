@@ -53,14 +53,8 @@ async fn the_results_page_renders_in_headless_chromium() {
     };
     let app = spawn_app().await;
     let user = app.signup().await;
-    let started: Value = app
-        .start_interview(&user.access_token, "senior-backend-fintech")
-        .await
-        .json()
-        .await
-        .unwrap();
     let interview = app
-        .complete_interview(&user.access_token, &started, |_| {
+        .take_interview(&user.access_token, "senior-backend-fintech", |_| {
             "I'd use a base62 counter, a key-value store and a CDN with a Redis cache.\nAnalytics go to a queue.".into()
         })
         .await;

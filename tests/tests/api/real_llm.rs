@@ -36,25 +36,15 @@ async fn grades_a_transcript_through_a_real_model_server() {
     let (_, key) = app.create_api_key(&owner, org).await;
 
     let started = Instant::now();
-    let response = app
-        .post("/v1/transcripts")
-        .bearer_auth(&key)
-        .json(&json!({
-            "track_id": "senior-backend-fintech",
-            "items": [{
-                "question_id": "url-shortener",
-                "answer": "I'd use a base62 encoded counter for short codes and store the mappings in a key-value store. A CDN in front handles the read load, and click events go to a queue for analytics.",
-                "time_spent_seconds": 240
-            }]
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 202);
-    let id = response.json::<Value>().await.unwrap()["interview_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let transcript = json!({
+        "track_id": "senior-backend-fintech",
+        "items": [{
+            "question_id": "url-shortener",
+            "answer": "I'd use a base62 encoded counter for short codes and store the mappings in a key-value store. A CDN in front handles the read load, and click events go to a queue for analytics.",
+            "time_spent_seconds": 240
+        }]
+    });
+    let id = app.submit_transcript(&key, &transcript).await;
     let deadline = Instant::now() + Duration::from_secs(900);
     let report: Value = loop {
         let r = app

@@ -48,20 +48,12 @@ async fn register(app: &TestApp, token: &str, org: Uuid, url: &str) -> Value {
 }
 
 async fn post_transcript(app: &TestApp, key: &str) -> String {
-    let response = app
-        .post("/v1/transcripts")
-        .bearer_auth(key)
-        .json(&json!({
-            "track_id": TRACK,
-            "items": [{"question_id": "url-shortener", "answer": "A base62 counter, a key-value store and a CDN, because reads dominate.", "time_spent_seconds": 600}],
-            "candidate": {"email": "cand@example.com", "external_ref": "ats-7"}
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 202);
-    let body: Value = response.json().await.unwrap();
-    body["interview_id"].as_str().unwrap().to_owned()
+    let transcript = json!({
+        "track_id": TRACK,
+        "items": [{"question_id": "url-shortener", "answer": "A base62 counter, a key-value store and a CDN, because reads dominate.", "time_spent_seconds": 600}],
+        "candidate": {"email": "cand@example.com", "external_ref": "ats-7"}
+    });
+    app.submit_transcript(key, &transcript).await
 }
 
 async fn deliveries(app: &TestApp, token: &str, org: Uuid, endpoint: &str) -> Value {
@@ -188,14 +180,8 @@ async fn a_grading_that_fails_for_good_is_delivered_as_interview_failed() {
     let receiver = WebhookReceiver::start().await;
     let user = app.signup().await;
     let endpoint = register(&app, &user.access_token, user.organization_id, &receiver.url).await;
-    let started: Value = app
-        .start_interview(&user.access_token, TRACK)
-        .await
-        .json()
-        .await
-        .unwrap();
     let interview = app
-        .complete_interview(&user.access_token, &started, |_| "An answer.".to_owned())
+        .take_interview(&user.access_token, TRACK, |_| "An answer.".to_owned())
         .await;
     // Sabotage: the answers vanish, so grading fails for good.
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};

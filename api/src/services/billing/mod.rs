@@ -485,25 +485,60 @@ fn is_live(status: &str) -> bool {
     matches!(status, "active" | "trialing" | "past_due")
 }
 
+/// An event we act on, read from its payload.
+enum Parsed {
+    Subscription(events::SubscriptionSnapshot),
+    Checkout(events::CheckoutSnapshot),
+    InvoicePaid(events::InvoiceSnapshot),
+    PaymentFailed(events::InvoiceSnapshot),
+}
+
+impl Parsed {
+    fn read(event: &events::Envelope) -> Option<Result<Self, String>> {
+        let object = &event.object;
+        Some(match event.event_type.as_str() {
+            "customer.subscription.created"
+            | "customer.subscription.updated"
+            | "customer.subscription.deleted" => events::subscription(object).map(Self::Subscription),
+            "checkout.session.completed" => events::checkout_session(object).map(Self::Checkout),
+            "invoice.paid" | "invoice.payment_succeeded" => events::invoice(object).map(Self::InvoicePaid),
+            "invoice.payment_failed" => events::invoice(object).map(Self::PaymentFailed),
+            _ => return None,
+        })
+    }
+
+    fn customer_id(&self) -> &str {
+        match self {
+            Self::Subscription(s) => &s.customer_id,
+            Self::Checkout(c) => &c.customer_id,
+            Self::InvoicePaid(i) | Self::PaymentFailed(i) => &i.customer_id,
+        }
+    }
+}
+
 async fn apply<C: ConnectionTrait>(
     deps: Deps<'_>,
     db: &C,
     event: &events::Envelope,
 ) -> Result<Outcome, BillingError> {
-    match event.event_type.as_str() {
-        "customer.subscription.created"
-        | "customer.subscription.updated"
-        | "customer.subscription.deleted" => {
-            let snapshot = match events::subscription(&event.object) {
-                Ok(s) => s,
-                Err(reason) => return Ok(Outcome::Dead(reason)),
-            };
-            let Some(account) = account_for(db, &snapshot.customer_id).await? else {
-                return Ok(Outcome::Ignored(format!(
-                    "customer {} is not ours",
-                    snapshot.customer_id
-                )));
-            };
+    let parsed = match Parsed::read(event) {
+        None => {
+            return Ok(Outcome::Ignored(format!(
+                "event type {} is not used",
+                event.event_type
+            )));
+        }
+        Some(Err(reason)) => return Ok(Outcome::Dead(reason)),
+        Some(Ok(parsed)) => parsed,
+    };
+    let Some(account) = account_for(db, parsed.customer_id()).await? else {
+        return Ok(Outcome::Ignored(format!(
+            "customer {} is not ours",
+            parsed.customer_id()
+        )));
+    };
+    match parsed {
+        Parsed::Subscription(snapshot) => {
             let plan = match snapshot
                 .price_id
                 .as_deref()
@@ -568,17 +603,7 @@ async fn apply<C: ConnectionTrait>(
             }
             Ok(Outcome::Applied(account.organization_id))
         }
-        "checkout.session.completed" => {
-            let session = match events::checkout_session(&event.object) {
-                Ok(s) => s,
-                Err(reason) => return Ok(Outcome::Dead(reason)),
-            };
-            let Some(account) = account_for(db, &session.customer_id).await? else {
-                return Ok(Outcome::Ignored(format!(
-                    "customer {} is not ours",
-                    session.customer_id
-                )));
-            };
+        Parsed::Checkout(session) => {
             if let Some(claimed) = &session.metadata_organization
                 && *claimed != account.organization_id.to_string()
             {
@@ -601,17 +626,7 @@ async fn apply<C: ConnectionTrait>(
             }
             Ok(Outcome::Applied(account.organization_id))
         }
-        "invoice.paid" | "invoice.payment_succeeded" => {
-            let invoice = match events::invoice(&event.object) {
-                Ok(i) => i,
-                Err(reason) => return Ok(Outcome::Dead(reason)),
-            };
-            let Some(account) = account_for(db, &invoice.customer_id).await? else {
-                return Ok(Outcome::Ignored(format!(
-                    "customer {} is not ours",
-                    invoice.customer_id
-                )));
-            };
+        Parsed::InvoicePaid(invoice) => {
             let mut update: billing_accounts::ActiveModel = account.clone().into();
             // A paid invoice renews the period (usage starts again) and settles a
             // past-due subscription; it never revives a canceled one.
@@ -629,17 +644,7 @@ async fn apply<C: ConnectionTrait>(
             update.update(db).await?;
             Ok(Outcome::Applied(account.organization_id))
         }
-        "invoice.payment_failed" => {
-            let invoice = match events::invoice(&event.object) {
-                Ok(i) => i,
-                Err(reason) => return Ok(Outcome::Dead(reason)),
-            };
-            let Some(account) = account_for(db, &invoice.customer_id).await? else {
-                return Ok(Outcome::Ignored(format!(
-                    "customer {} is not ours",
-                    invoice.customer_id
-                )));
-            };
+        Parsed::PaymentFailed(_) => {
             if matches!(
                 account.subscription_status.as_deref(),
                 Some("active" | "trialing")
@@ -667,7 +672,6 @@ async fn apply<C: ConnectionTrait>(
             .await?;
             Ok(Outcome::Applied(account.organization_id))
         }
-        other => Ok(Outcome::Ignored(format!("event type {other} is not used"))),
     }
 }
 

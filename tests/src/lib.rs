@@ -266,6 +266,31 @@ impl TestApp {
         body["id"].as_str().unwrap().parse().unwrap()
     }
 
+    /// `by` adds the account with `email` to `org` with `role` (expecting 201).
+    pub async fn add_member(&self, by: &Session, org: Uuid, email: &str, role: &str) {
+        let response = self
+            .post(&format!("/v1/organizations/{org}/members"))
+            .bearer_auth(&by.access_token)
+            .json(&json!({"email": email, "role": role}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 201);
+    }
+
+    /// Signs `session`'s user in acting for `org`; returns the access token.
+    pub async fn token_for(&self, session: &Session, org: Uuid) -> String {
+        let response = self
+            .post_json(
+                "/v1/auth/login",
+                &json!({"email": session.email, "password": session.password, "organization_id": org}),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.expect("json");
+        body["access_token"].as_str().expect("access_token").to_owned()
+    }
+
     /// Creates an API key for `organization_id` and returns (id, key).
     pub async fn create_api_key(&self, session: &Session, organization_id: Uuid) -> (Uuid, String) {
         let response = self

@@ -99,22 +99,8 @@ async fn keys_are_managed_by_owners_and_admins_only() {
     let owner = app.signup().await;
     let member = app.signup().await;
     let org = app.create_organization(&owner, "partner").await;
-    app.post(&format!("/v1/organizations/{org}/members"))
-        .bearer_auth(&owner.access_token)
-        .json(&json!({"email": member.email}))
-        .send()
-        .await
-        .unwrap();
-    let member_login: Value = app
-        .post_json(
-            "/v1/auth/login",
-            &json!({"email": member.email, "password": member.password, "organization_id": org}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let member_token = member_login["access_token"].as_str().unwrap();
+    app.add_member(&owner, org, &member.email, "member").await;
+    let member_token = &app.token_for(&member, org).await;
     let create = app
         .post(&format!("/v1/organizations/{org}/api-keys"))
         .bearer_auth(member_token)

@@ -234,24 +234,11 @@ async fn a_team_checkout_buys_one_seat_per_member() {
     let owner = app.signup().await;
     let mate = app.signup().await;
     let org = app.create_organization(&owner, "team").await;
-    app.post(&format!("/v1/organizations/{org}/members"))
-        .bearer_auth(&owner.access_token)
-        .json(&json!({"email": mate.email}))
-        .send()
-        .await
-        .unwrap();
-    let login: Value = app
-        .post_json(
-            "/v1/auth/login",
-            &json!({"email": owner.email, "password": owner.password, "organization_id": org}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    app.add_member(&owner, org, &mate.email, "member").await;
+    let token = app.token_for(&owner, org).await;
     let response = app
         .post("/v1/billing/checkout")
-        .bearer_auth(login["access_token"].as_str().unwrap())
+        .bearer_auth(&token)
         .json(&json!({"plan": "team"}))
         .send()
         .await

@@ -433,25 +433,9 @@ async fn members_see_their_own_interviews_and_admins_see_all() {
     let owner = app.signup().await;
     let member = app.signup().await;
     let org = app.create_organization(&owner, "partner").await;
-    app.post(&format!("/v1/organizations/{org}/members"))
-        .bearer_auth(&owner.access_token)
-        .json(&json!({"email": member.email}))
-        .send()
-        .await
-        .unwrap();
-    let login = |s: &tests::Session| {
-        app.post("/v1/auth/login")
-            .json(&json!({"email": s.email, "password": s.password, "organization_id": org}))
-            .send()
-    };
-    let owner_token = login(&owner).await.unwrap().json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let member_token = login(&member).await.unwrap().json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    app.add_member(&owner, org, &member.email, "member").await;
+    let owner_token = app.token_for(&owner, org).await;
+    let member_token = app.token_for(&member, org).await;
     let owners: Value = app
         .start_interview(&owner_token, TRACK)
         .await

@@ -442,20 +442,9 @@ async fn owners_see_their_organizations_llm_usage_per_day() {
     let app = llm_app(&fake, |_| {}).await;
     let (owner, org, key) = partner(&app).await;
     grade(&app, &key, STRONG, 1800).await;
-    let login: Value = app
-        .post_json(
-            "/v1/auth/login",
-            &json!({"email": owner.email, "password": owner.password, "organization_id": org}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let token = app.token_for(&owner, org).await;
     let usage: Value = app
-        .get_json(
-            &format!("/v1/organizations/{org}/llm-usage"),
-            login["access_token"].as_str().unwrap(),
-        )
+        .get_json(&format!("/v1/organizations/{org}/llm-usage"), &token)
         .await;
     assert_eq!(usage["days"].as_array().unwrap().len(), 1);
     assert_eq!(usage["days"][0]["calls"], 1);

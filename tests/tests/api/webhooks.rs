@@ -297,14 +297,7 @@ async fn endpoints_are_validated_and_private_targets_refused_by_default() {
     assert_eq!(created.status(), 201);
 
     // A plain member may not manage endpoints.
-    let added = app
-        .post(&format!("/v1/organizations/{org}/members"))
-        .bearer_auth(&owner.access_token)
-        .json(&json!({"email": member.email, "role": "member"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(added.status(), 201);
+    app.add_member(&owner, org, &member.email, "member").await;
     let refused = create(
         &member.access_token,
         json!({"url": "https://partner.example/other"}),

@@ -119,15 +119,7 @@ pub async fn verify_email_submit(
                 form: None,
             },
         ),
-        Err(AccountsError::InvalidEmailToken) => html(
-            StatusCode::BAD_REQUEST,
-            &AccountPage {
-                title: "This link does not work",
-                message: INVALID_LINK,
-                is_error: true,
-                form: None,
-            },
-        ),
+        Err(AccountsError::InvalidEmailToken) => invalid_link(),
         Err(e) => Err(e.into()),
     }
 }
@@ -143,19 +135,11 @@ pub async fn verify_email_submit(
 #[get("/reset-password")]
 pub async fn reset_password_page(query: web::Query<TokenQuery>) -> Result<HttpResponse, ApiError> {
     let token = query.token.as_deref().unwrap_or_default();
-    html(
+    reset_form(
         StatusCode::OK,
-        &AccountPage {
-            title: "Choose a new password",
-            message: &["Setting it signs you out everywhere else."],
-            is_error: false,
-            form: Some(Form {
-                action: "/reset-password",
-                token,
-                button: "Set my new password",
-                ask_password: true,
-            }),
-        },
+        token,
+        "Setting it signs you out everywhere else.",
+        false,
     )
 }
 
@@ -178,21 +162,7 @@ pub async fn reset_password_submit(
         Ok(p) => p,
         Err(e) => {
             let line = format!("The new password {}.", e.message);
-            let message = [line.as_str()];
-            return html(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &AccountPage {
-                    title: "Choose a new password",
-                    message: &message,
-                    is_error: true,
-                    form: Some(Form {
-                        action: "/reset-password",
-                        token: &form.token,
-                        button: "Set my new password",
-                        ask_password: true,
-                    }),
-                },
-            );
+            return reset_form(StatusCode::UNPROCESSABLE_ENTITY, &form.token, &line, true);
         }
     };
     match accounts::confirm_password_reset(state.accounts(), &form.token, password).await {
@@ -205,15 +175,38 @@ pub async fn reset_password_submit(
                 form: None,
             },
         ),
-        Err(AccountsError::InvalidEmailToken) => html(
-            StatusCode::BAD_REQUEST,
-            &AccountPage {
-                title: "This link does not work",
-                message: INVALID_LINK,
-                is_error: true,
-                form: None,
-            },
-        ),
+        Err(AccountsError::InvalidEmailToken) => invalid_link(),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The page for a link that is invalid, expired or already used.
+fn invalid_link() -> Result<HttpResponse, ApiError> {
+    html(
+        StatusCode::BAD_REQUEST,
+        &AccountPage {
+            title: "This link does not work",
+            message: INVALID_LINK,
+            is_error: true,
+            form: None,
+        },
+    )
+}
+
+/// The new-password form for `token`, with one line of guidance or error.
+fn reset_form(status: StatusCode, token: &str, line: &str, is_error: bool) -> Result<HttpResponse, ApiError> {
+    html(
+        status,
+        &AccountPage {
+            title: "Choose a new password",
+            message: &[line],
+            is_error,
+            form: Some(Form {
+                action: "/reset-password",
+                token,
+                button: "Set my new password",
+                ask_password: true,
+            }),
+        },
+    )
 }

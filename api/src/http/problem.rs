@@ -176,14 +176,25 @@ impl ApiError {
     }
 
     /// Something broke on our side. The cause is logged; the client gets no details.
+    /// A database pool with no free connection is overload, not a bug: 503, retry soon.
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
+        let source = source.into();
+        let pool_exhausted = source
+            .chain()
+            .any(|cause| matches!(cause.downcast_ref(), Some(sea_orm::DbErr::ConnectionAcquire(_))));
+        if pool_exhausted {
+            tracing::warn!(error = %source, "no database connection free");
+            let mut error = Self::unavailable("The service is busy. Please try again in a moment.");
+            error.0.retry_after = Some(1);
+            return error;
+        }
         let mut error = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "Internal error",
             "Something went wrong on our side. It has been logged; please try again.",
         );
-        error.0.source = Some(source.into());
+        error.0.source = Some(source);
         error
     }
 

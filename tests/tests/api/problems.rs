@@ -111,3 +111,34 @@ async fn unicode_and_control_characters_do_not_break_anything() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_request_that_finds_no_free_database_connection_is_a_503_to_retry() {
+    let app = builder()
+        .without_workers()
+        .settings(|s| {
+            s.database.max_connections = 1;
+            s.database.acquire_timeout_secs = 1;
+        })
+        .spawn()
+        .await;
+    let user = app.signup().await;
+    // Hold the only connection of the HTTP pool.
+    let held = sea_orm::TransactionTrait::begin(&app.state.db).await.unwrap();
+    let busy = app
+        .get("/v1/me")
+        .bearer_auth(&user.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(busy.headers()["retry-after"], "1");
+    assert_problem(busy, 503, "service-unavailable").await;
+    drop(held);
+    let me = app
+        .get("/v1/me")
+        .bearer_auth(&user.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+}

@@ -78,12 +78,22 @@ pub async fn allowance<C: ConnectionTrait>(
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> Result<Allowance, DbErr> {
+    let account = billing_accounts::Entity::find_by_id(organization.id)
+        .one(db)
+        .await?;
+    Ok(allowance_for(account.as_ref(), organization, settings, now))
+}
+
+/// The allowance an organization has at `now`, given its billing account (if any).
+pub fn allowance_for(
+    account: Option<&billing_accounts::Model>,
+    organization: &organizations::Model,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Allowance {
     let plans = &settings.plans;
     let (month_start, month_end) = calendar_month(now);
-    if let Some(account) = billing_accounts::Entity::find_by_id(organization.id)
-        .one(db)
-        .await?
-    {
+    if let Some(account) = account {
         let grace = chrono::Duration::days(i64::from(settings.stripe.past_due_grace_days));
         let live = match account.subscription_status.as_deref() {
             Some("active" | "trialing") => true,
@@ -103,24 +113,24 @@ pub async fn allowance<C: ConnectionTrait>(
                 (Some(start), Some(end)) => (start, end),
                 _ => (month_start, month_end),
             };
-            return Ok(Allowance {
+            return Allowance {
                 plan,
                 per_period,
                 period_start,
                 period_end,
-            });
+            };
         }
     }
     let (plan, per_period) = match OrganizationKind::parse(&organization.kind) {
         Some(OrganizationKind::Partner) => (Plan::Partner, plans.partner_monthly_interviews),
         _ => (Plan::Free, 0),
     };
-    Ok(Allowance {
+    Allowance {
         plan,
         per_period,
         period_start: month_start,
         period_end: month_end,
-    })
+    }
 }
 
 /// What is left, for display.
@@ -145,6 +155,15 @@ pub async fn status<C: ConnectionTrait>(
     settings: &Settings,
 ) -> Result<QuotaStatus, DbErr> {
     let allowance = allowance(db, organization, settings, Utc::now()).await?;
+    status_for(db, organization, &allowance).await
+}
+
+/// What is left under an allowance already worked out (reads only the period's usage).
+pub async fn status_for<C: ConnectionTrait>(
+    db: &C,
+    organization: &organizations::Model,
+    allowance: &Allowance,
+) -> Result<QuotaStatus, DbErr> {
     let used = if allowance.per_period > 0 {
         quota_periods::Entity::find_by_id((organization.id, allowance.period_start))
             .one(db)

@@ -169,9 +169,10 @@ pub async fn subscription(
 ) -> Result<SubscriptionView, BillingError> {
     deps.stripe()?;
     let org = &access.organization;
+    // One read of the account: plan, status and period all come from the same row.
     let account = billing_accounts::Entity::find_by_id(org.id).one(deps.db).await?;
-    let status = quota::status(deps.db, org, &deps.config.settings).await?;
-    let allowance = quota::allowance(deps.db, org, &deps.config.settings, Utc::now()).await?;
+    let allowance = quota::allowance_for(account.as_ref(), org, &deps.config.settings, Utc::now());
+    let status = quota::status_for(deps.db, org, &allowance).await?;
     Ok(SubscriptionView {
         organization_id: org.id,
         plan: status.plan.key().to_owned(),

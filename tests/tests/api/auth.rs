@@ -253,6 +253,63 @@ async fn repeated_failures_lock_the_email_and_a_password_reset_lifts_the_lock() 
     );
 }
 
+/// Statuses of `guesses` sign-in attempts sent at once (the right password for the
+/// indexes in `right`).
+async fn parallel_logins(app: &tests::TestApp, email: &str, guesses: usize, right: &[usize]) -> Vec<u16> {
+    let attempts = (0..guesses).map(|i| {
+        let password = if right.contains(&i) {
+            PASSWORD.to_owned()
+        } else {
+            format!("wrong guess {i}")
+        };
+        async move { app.login(email, &password).await.status().as_u16() }
+    });
+    futures::future::join_all(attempts).await
+}
+
+#[tokio::test]
+async fn parallel_guesses_never_verify_more_passwords_than_the_limit() {
+    let app = spawn_app().await;
+    let session = app.signup().await;
+    let limit = app.config.settings.auth.login_max_failures as usize;
+    let statuses = parallel_logins(&app, &session.email, 50, &[]).await;
+    let verified = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert!(
+        verified >= 1 && verified <= limit,
+        "{verified} guesses were verified: {statuses:?}"
+    );
+    assert_eq!(verified + refused, 50, "{statuses:?}");
+    // The limit is reached: the right password now waits too.
+    assert_eq!(app.login(&session.email, PASSWORD).await.status(), 429);
+}
+
+#[tokio::test]
+async fn the_right_password_among_parallel_guesses_does_not_reopen_the_window() {
+    let app = spawn_app().await;
+    let session = app.signup().await;
+    let limit = app.config.settings.auth.login_max_failures as usize;
+    // 39 wrong guesses and the right one, at once (the audit's case).
+    let statuses = parallel_logins(&app, &session.email, 40, &[20]).await;
+    let verified = statuses.iter().filter(|s| **s == 401 || **s == 200).count();
+    assert!(
+        verified <= limit,
+        "{verified} passwords were verified: {statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 40 - verified);
+}
+
+#[tokio::test]
+async fn successful_sign_ins_never_count_towards_the_lock() {
+    let app = spawn_app().await;
+    let session = app.signup().await;
+    for _ in 0..8 {
+        assert_eq!(app.login(&session.email, PASSWORD).await.status(), 200);
+    }
+    assert_eq!(app.login(&session.email, "wrong password").await.status(), 401);
+    assert_eq!(app.login(&session.email, PASSWORD).await.status(), 200);
+}
+
 #[tokio::test]
 async fn refresh_rotates_the_refresh_token() {
     let app = spawn_app().await;

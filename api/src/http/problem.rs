@@ -188,6 +188,15 @@ impl ApiError {
             error.0.retry_after = Some(1);
             return error;
         }
+        let hashing_saturated = source
+            .chain()
+            .find_map(|cause| cause.downcast_ref::<crate::auth::password::Overloaded>());
+        if let Some(overloaded) = hashing_saturated {
+            tracing::warn!("password hashing saturated; request refused");
+            let mut error = Self::unavailable("The service is busy. Please try again in a moment.");
+            error.0.retry_after = Some(overloaded.retry_after_secs);
+            return error;
+        }
         let mut error = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",

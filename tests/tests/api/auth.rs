@@ -310,6 +310,45 @@ async fn successful_sign_ins_never_count_towards_the_lock() {
     assert_eq!(app.login(&session.email, PASSWORD).await.status(), 200);
 }
 
+/// A sign-in storm larger than the hashing threads can absorb within the wait bound is
+/// answered with quick 503s that say when to retry, never with queued timeouts or 500s.
+#[tokio::test]
+async fn a_sign_in_storm_beyond_the_hashing_capacity_gets_503_with_retry_after() {
+    let app = builder()
+        .settings(|s| {
+            s.auth.max_concurrent_hashes = 1;
+            s.auth.max_hash_wait_ms = 0;
+        })
+        .spawn()
+        .await;
+    let attempts = (0..24).map(|i| {
+        let app = &app;
+        async move { app.login(&format!("storm{i}@example.com"), "some password").await }
+    });
+    let responses = futures::future::join_all(attempts).await;
+    let mut busy = 0;
+    for response in responses {
+        match response.status().as_u16() {
+            401 => {}
+            503 => {
+                busy += 1;
+                let retry_after: u64 = response.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!(retry_after >= 1);
+                assert_problem(response, 503, "service-unavailable").await;
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert!(
+        busy >= 1,
+        "24 sign-ins at once on one hashing thread with no wait allowed"
+    );
+}
+
 #[tokio::test]
 async fn refresh_rotates_the_refresh_token() {
     let app = spawn_app().await;

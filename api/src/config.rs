@@ -93,6 +93,9 @@ pub struct ServerSettings {
     /// Largest accepted JSON body, in bytes.
     pub max_body_bytes: usize,
     pub shutdown_timeout_secs: u64,
+    /// When set, `GET /metrics` requires `Authorization: Bearer <token>`; without it the
+    /// endpoint is open to whoever reaches the port (keep the port private then).
+    pub metrics_token: Option<SecretString>,
 }
 
 impl Default for ServerSettings {
@@ -103,6 +106,7 @@ impl Default for ServerSettings {
             workers: None,
             max_body_bytes: 256 * 1024,
             shutdown_timeout_secs: 30,
+            metrics_token: None,
         }
     }
 }

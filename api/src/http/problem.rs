@@ -73,6 +73,8 @@ struct Inner {
     retry_after: Option<u64>,
     upgrade: Option<UpgradeHint>,
     source: Option<anyhow::Error>,
+    /// Already logged where it happened (a panic): not logged again.
+    logged: bool,
 }
 
 impl ApiError {
@@ -91,6 +93,7 @@ impl ApiError {
             retry_after: None,
             upgrade: None,
             source: None,
+            logged: false,
         }))
     }
 
@@ -175,6 +178,18 @@ impl ApiError {
         )
     }
 
+    /// A request handler panicked (the panic hook logged it): a plain 500.
+    pub fn panicked() -> Self {
+        let mut error = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "Something went wrong on our side. It has been logged; please try again.",
+        );
+        error.0.logged = true;
+        error
+    }
+
     /// Something broke on our side. The cause is logged; the client gets no details.
     /// A database that cannot be reached (pool exhausted, connection refused or reset
     /// mid-statement) and saturated password hashing are outages, not bugs: 503 with
@@ -256,7 +271,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        if self.0.status.is_server_error() {
+        if self.0.status.is_server_error() && !self.0.logged {
             tracing::error!(error = ?self, "request failed");
         }
         let mut response = HttpResponse::build(self.0.status);

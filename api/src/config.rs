@@ -93,6 +93,9 @@ pub struct ServerSettings {
     /// Largest accepted JSON body, in bytes.
     pub max_body_bytes: usize,
     pub shutdown_timeout_secs: u64,
+    /// When set, `GET /metrics` requires `Authorization: Bearer <token>`; without it the
+    /// endpoint is open to whoever reaches the port (keep the port private then).
+    pub metrics_token: Option<SecretString>,
 }
 
 impl Default for ServerSettings {
@@ -103,6 +106,7 @@ impl Default for ServerSettings {
             workers: None,
             max_body_bytes: 256 * 1024,
             shutdown_timeout_secs: 30,
+            metrics_token: None,
         }
     }
 }
@@ -143,8 +147,12 @@ pub struct AuthSettings {
     pub refresh_token_ttl_days: u64,
     pub verification_token_ttl_hours: u64,
     pub password_reset_ttl_minutes: u64,
-    /// How many argon2 computations may run at once (each takes ~19 MiB and a core).
+    /// Threads that hash passwords: argon2 computations at once (each thread keeps
+    /// ~19 MiB of its own, allocated once).
     pub max_concurrent_hashes: usize,
+    /// A sign-in or sign-up that would wait longer than this for a hashing thread is
+    /// refused with 503 and `Retry-After` instead of queueing.
+    pub max_hash_wait_ms: u64,
     /// Failed logins for one email within the window before it is locked.
     pub login_max_failures: u32,
     pub login_lock_minutes: u64,
@@ -161,6 +169,7 @@ impl Default for AuthSettings {
             verification_token_ttl_hours: 48,
             password_reset_ttl_minutes: 60,
             max_concurrent_hashes: 4,
+            max_hash_wait_ms: 3_000,
             login_max_failures: 5,
             login_lock_minutes: 15,
         }

@@ -71,6 +71,45 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// Whether an error means the database could not be reached or the connection broke
+/// (refused, reset, timed out, shut down by an administrator, pool exhausted, SQLite
+/// still busy after its timeout), as opposed to a bad query or a violated constraint.
+/// Such errors are outages, not bugs: the HTTP layer answers them with 503.
+pub fn is_unavailable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(runtime) | DbErr::Query(runtime) => match runtime {
+            sea_orm::RuntimeErr::SqlxError(e) => sqlx_unavailable(e),
+            sea_orm::RuntimeErr::Internal(_) => false,
+        },
+        _ => false,
+    }
+}
+
+/// [`is_unavailable`] for a bare sqlx error.
+pub fn sqlx_unavailable(err: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match err {
+        Error::Io(_)
+        | Error::Tls(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed
+        | Error::BeginFailed => true,
+        Error::Database(e) => e.code().is_some_and(|code| {
+            // PostgreSQL: class 08 (connection exception), admin/crash shutdown and
+            // "cannot connect now" (57P01-57P03), too many connections (53300).
+            // SQLite: SQLITE_BUSY and its extended codes, after the busy timeout.
+            code.starts_with("08")
+                || matches!(
+                    &*code,
+                    "57P01" | "57P02" | "57P03" | "53300" | "5" | "261" | "517" | "773"
+                )
+        }),
+        _ => false,
+    }
+}
+
 /// Whether the database answers.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()

@@ -10,6 +10,7 @@ pub mod entities;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
+pub mod net;
 pub mod services;
 pub mod state;
 pub mod telemetry;

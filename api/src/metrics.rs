@@ -3,7 +3,8 @@
 //! the workers.
 
 use prometheus::{
-    CounterVec, Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    CounterVec, Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 #[derive(Clone)]
@@ -25,6 +26,8 @@ pub struct Metrics {
     pub llm_latency: HistogramVec,
     /// Reports by grader kind and whether the rubric stood in for the LLM.
     pub reports: IntCounterVec,
+    /// Request handlers that panicked (each answered with a 500 problem).
+    pub http_panics: IntCounter,
 }
 
 impl Metrics {
@@ -96,6 +99,11 @@ impl Metrics {
         registry.register(Box::new(llm_cost_usd.clone()))?;
         registry.register(Box::new(llm_latency.clone()))?;
         registry.register(Box::new(reports.clone()))?;
+        let http_panics = IntCounter::new(
+            "http_panics_total",
+            "Request handlers that panicked and were answered with a 500",
+        )?;
+        registry.register(Box::new(http_panics.clone()))?;
         registry.register(Box::new(http_requests.clone()))?;
         registry.register(Box::new(http_duration.clone()))?;
         registry.register(Box::new(jobs.clone()))?;
@@ -111,6 +119,7 @@ impl Metrics {
             llm_cost_usd,
             llm_latency,
             reports,
+            http_panics,
         })
     }
 

@@ -48,7 +48,10 @@ impl AppState {
             config.access_token_ttl(),
         )
         .context("the JWT signer failed its self-test")?;
-        let hasher = PasswordHasher::new(auth.max_concurrent_hashes)?;
+        let hasher = PasswordHasher::new(
+            auth.max_concurrent_hashes,
+            std::time::Duration::from_millis(auth.max_hash_wait_ms),
+        )?;
         // A broken catalog file stops start-up here, naming the file and the field.
         let catalog = match &config.settings.catalog.dir {
             Some(dir) => Catalog::from_dir(dir)?,

@@ -27,6 +27,26 @@ pub fn init(settings: &LogSettings) {
         LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init(),
     };
     drop(result);
+    install_panic_hook();
+}
+
+/// Logs a panic as one structured line (message and location, inside the current span,
+/// so a request's panic carries its request id) instead of the default stderr print and
+/// backtrace. The request or job that panicked is answered or retried by its own guard.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_owned());
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!(panic = %message, location = %location, "panicked");
+    }));
 }
 
 /// Installs ring as the process-wide TLS crypto provider (one provider for rustls,

@@ -267,7 +267,25 @@ impl TestApp {
     }
 
     /// `by` adds the account with `email` to `org` with `role` (expecting 201).
+    /// Marks an account's email as verified, as the verification link does (the link
+    /// itself is tested in `auth`): membership requires a verified address.
+    pub async fn mark_verified(&self, email: &str) {
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        api::entities::users::Entity::update_many()
+            .col_expr(
+                api::entities::users::Column::EmailVerifiedAt,
+                Expr::value(Some(chrono::Utc::now())),
+            )
+            .filter(api::entities::users::Column::Email.eq(email.to_lowercase()))
+            .filter(api::entities::users::Column::EmailVerifiedAt.is_null())
+            .exec(&self.state.db)
+            .await
+            .expect("mark the email verified");
+    }
+
     pub async fn add_member(&self, by: &Session, org: Uuid, email: &str, role: &str) {
+        self.mark_verified(email).await;
         let response = self
             .post(&format!("/v1/organizations/{org}/members"))
             .bearer_auth(&by.access_token)

@@ -2,6 +2,7 @@
 
 pub mod email;
 pub mod name;
+pub mod paging;
 pub mod password;
 pub mod report;
 pub mod roles;

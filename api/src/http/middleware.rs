@@ -48,7 +48,17 @@ pub async fn observe(
     let mut res = match result {
         Ok(res) => res,
         Err(err) => {
-            tracing::error!(parent: &span, error = %err, "request failed in middleware");
+            // Rendered by the server from the error itself (e.g. a panicked handler's
+            // 500); the route is unknown here, the status is not.
+            let status = err.as_response_error().status_code().as_u16();
+            if let Some(state) = state {
+                state
+                    .metrics
+                    .http_requests
+                    .with_label_values(&[method.as_str(), "unmatched", &status.to_string()])
+                    .inc();
+            }
+            tracing::warn!(parent: &span, status, error = %err, "request failed in middleware");
             return Err(err);
         }
     };

@@ -7,13 +7,15 @@ pub mod handlers;
 pub mod middleware;
 pub mod openapi;
 pub mod pages;
+pub mod panic_guard;
 pub mod problem;
 mod service_errors;
 
 use std::net::TcpListener;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::{ErrorHandlers, from_fn};
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use utoipa::OpenApi;
@@ -140,7 +142,16 @@ impl Application {
                         .config(utoipa_swagger_ui::Config::default().validator_url("none")),
                 )
                 .default_service(web::to(problem::fallback))
+                .wrap(from_fn(panic_guard::catch_panics))
                 .wrap(ErrorHandlers::new().default_handler(problem::rewrite_as_problem))
+                // Every response: never sniffed as another type; never stored by a cache
+                // unless its handler says otherwise (API responses carry tokens, keys
+                // and people's data).
+                .wrap(
+                    DefaultHeaders::new()
+                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                        .add((header::CACHE_CONTROL, "no-store")),
+                )
                 .wrap(from_fn(middleware::observe))
         })
         .shutdown_timeout(server_settings.shutdown_timeout_secs)

@@ -59,5 +59,16 @@ impl Modify for SecuritySchemes {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The operator's metrics token (`REHEARSE__SERVER__METRICS_TOKEN`), when one is configured",
+                    ))
+                    .build(),
+            ),
+        );
     }
 }

@@ -73,6 +73,8 @@ struct Inner {
     retry_after: Option<u64>,
     upgrade: Option<UpgradeHint>,
     source: Option<anyhow::Error>,
+    /// Already logged where it happened (a panic): not logged again.
+    logged: bool,
 }
 
 impl ApiError {
@@ -91,6 +93,7 @@ impl ApiError {
             retry_after: None,
             upgrade: None,
             source: None,
+            logged: false,
         }))
     }
 
@@ -175,17 +178,45 @@ impl ApiError {
         )
     }
 
+    /// A request handler panicked (the panic hook logged it): a plain 500.
+    pub fn panicked() -> Self {
+        let mut error = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "Something went wrong on our side. It has been logged; please try again.",
+        );
+        error.0.logged = true;
+        error
+    }
+
     /// Something broke on our side. The cause is logged; the client gets no details.
-    /// A database pool with no free connection is overload, not a bug: 503, retry soon.
+    /// A database that cannot be reached (pool exhausted, connection refused or reset
+    /// mid-statement) and saturated password hashing are outages, not bugs: 503 with
+    /// `Retry-After`.
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
         let source = source.into();
-        let pool_exhausted = source
-            .chain()
-            .any(|cause| matches!(cause.downcast_ref(), Some(sea_orm::DbErr::ConnectionAcquire(_))));
-        if pool_exhausted {
-            tracing::warn!(error = %source, "no database connection free");
+        let database_unavailable = source.chain().any(|cause| {
+            cause
+                .downcast_ref::<sea_orm::DbErr>()
+                .is_some_and(crate::db::is_unavailable)
+                || cause
+                    .downcast_ref::<sea_orm::sqlx::Error>()
+                    .is_some_and(crate::db::sqlx_unavailable)
+        });
+        if database_unavailable {
+            tracing::warn!(error = %source, "the database is unreachable or saturated");
             let mut error = Self::unavailable("The service is busy. Please try again in a moment.");
             error.0.retry_after = Some(1);
+            return error;
+        }
+        let hashing_saturated = source
+            .chain()
+            .find_map(|cause| cause.downcast_ref::<crate::auth::password::Overloaded>());
+        if let Some(overloaded) = hashing_saturated {
+            tracing::warn!("password hashing saturated; request refused");
+            let mut error = Self::unavailable("The service is busy. Please try again in a moment.");
+            error.0.retry_after = Some(overloaded.retry_after_secs);
             return error;
         }
         let mut error = Self::new(
@@ -240,7 +271,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        if self.0.status.is_server_error() {
+        if self.0.status.is_server_error() && !self.0.logged {
             tracing::error!(error = ?self, "request failed");
         }
         let mut response = HttpResponse::build(self.0.status);
@@ -397,4 +428,39 @@ pub fn rewrite_as_problem<B: MessageBody + 'static>(
             .map_into_boxed_body()
             .map_into_right_body(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn database_error(e: sea_orm::sqlx::Error) -> anyhow::Error {
+        anyhow::Error::new(sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(Arc::new(e))))
+            .context("database error")
+            .context("failed to load the interview")
+    }
+
+    #[test]
+    fn a_connection_broken_mid_statement_is_a_503_to_retry() {
+        for cause in [
+            sea_orm::sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset)),
+            sea_orm::sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
+            sea_orm::sqlx::Error::PoolTimedOut,
+            sea_orm::sqlx::Error::PoolClosed,
+        ] {
+            let error = ApiError::internal(database_error(cause));
+            assert_eq!(error.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+            assert!(error.0.retry_after.is_some());
+        }
+    }
+
+    #[test]
+    fn a_query_that_is_wrong_stays_a_500() {
+        let error = ApiError::internal(database_error(sea_orm::sqlx::Error::RowNotFound));
+        assert_eq!(error.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        let error = ApiError::internal(anyhow::anyhow!("a bug"));
+        assert_eq!(error.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
 }

@@ -55,6 +55,7 @@ impl From<OrganizationsError> for ApiError {
                 e.to_string(),
             ),
             OrganizationsError::AlreadyMember => ApiError::conflict("already-member", e.to_string()),
+            OrganizationsError::EmailNotVerified => ApiError::conflict("email-not-verified", e.to_string()),
             OrganizationsError::PersonalOrganization => {
                 ApiError::conflict("personal-organization", e.to_string())
             }

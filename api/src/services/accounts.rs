@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, QueryOrder,
@@ -14,8 +14,9 @@ use crate::auth::{JwtKeys, PasswordHasher};
 use crate::config::Config;
 use crate::domain::tokens::{OpaqueToken, digest};
 use crate::domain::{EmailAddress, OrganizationKind, Password, PersonName, Role};
-use crate::entities::{email_tokens, login_throttles, memberships, organizations, refresh_tokens, users};
+use crate::entities::{email_tokens, memberships, organizations, refresh_tokens, users};
 use crate::services::is_unique_violation;
+use crate::services::login_throttle::{self, Reservation};
 use crate::services::mail::{self, QueuedEmail};
 
 /// How many free interviews a new personal organization starts with.
@@ -265,18 +266,13 @@ pub struct LoginInput {
 pub async fn login(deps: AccountsDeps<'_>, input: LoginInput) -> Result<TokenPair, AccountsError> {
     let now = Utc::now();
     let email = EmailAddress::parse(&input.email).ok();
-    let throttle_key = digest(&input.email.trim().to_lowercase());
-
-    let locked_until = login_throttles::Entity::find_by_id(throttle_key.clone())
-        .one(deps.db)
-        .await?
-        .and_then(|row| row.locked_until)
-        .filter(|until| *until > now);
-    if let Some(until) = locked_until {
-        return Err(AccountsError::LoginThrottled {
-            retry_after_secs: u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1),
-        });
-    }
+    let auth = &deps.config.settings.auth;
+    let slot = match login_throttle::reserve(deps.db, auth, &input.email, now).await? {
+        Reservation::Granted(slot) => slot,
+        Reservation::Refused { retry_after_secs } => {
+            return Err(AccountsError::LoginThrottled { retry_after_secs });
+        }
+    };
 
     let user = match &email {
         Some(email) => {
@@ -294,14 +290,12 @@ pub async fn login(deps: AccountsDeps<'_>, input: LoginInput) -> Result<TokenPai
     let user = match (valid, user) {
         (true, Some(user)) => user,
         _ => {
-            record_failed_login(deps, &throttle_key, now).await?;
+            slot.failed(deps.db, auth, now).await?;
             return Err(AccountsError::InvalidCredentials);
         }
     };
+    slot.succeeded(deps.db).await?;
 
-    login_throttles::Entity::delete_by_id(throttle_key)
-        .exec(deps.db)
-        .await?;
     let organization_id = match input.organization_id {
         Some(org) => {
             membership(deps.db, org, user.id)
@@ -314,68 +308,6 @@ pub async fn login(deps: AccountsDeps<'_>, input: LoginInput) -> Result<TokenPai
     let refresh =
         insert_refresh_token(deps.db, deps.config, &user, organization_id, Uuid::now_v7(), now).await?;
     access_pair(deps.jwt, user.id, organization_id, refresh)
-}
-
-async fn record_failed_login(
-    deps: AccountsDeps<'_>,
-    key: &str,
-    now: DateTime<Utc>,
-) -> Result<(), AccountsError> {
-    let auth = &deps.config.settings.auth;
-    let window = minutes_to_duration(auth.login_lock_minutes);
-    let existing = login_throttles::Entity::find_by_id(key.to_owned())
-        .one(deps.db)
-        .await?;
-    let failures = match existing {
-        Some(row) if row.window_started_at + window > now => {
-            // Atomic increment: concurrent failures are all counted.
-            login_throttles::Entity::update_many()
-                .col_expr(
-                    login_throttles::Column::Failures,
-                    sea_orm::ExprTrait::add(Expr::col(login_throttles::Column::Failures), 1),
-                )
-                .filter(login_throttles::Column::EmailHash.eq(key))
-                .exec(deps.db)
-                .await?;
-            login_throttles::Entity::find_by_id(key.to_owned())
-                .one(deps.db)
-                .await?
-                .map_or(1, |r| r.failures)
-        }
-        _ => {
-            let fresh = login_throttles::ActiveModel {
-                email_hash: Set(key.to_owned()),
-                failures: Set(1),
-                window_started_at: Set(now),
-                locked_until: Set(None),
-            };
-            login_throttles::Entity::insert(fresh)
-                .on_conflict(
-                    OnConflict::column(login_throttles::Column::EmailHash)
-                        .update_columns([
-                            login_throttles::Column::Failures,
-                            login_throttles::Column::WindowStartedAt,
-                            login_throttles::Column::LockedUntil,
-                        ])
-                        .to_owned(),
-                )
-                .exec(deps.db)
-                .await?;
-            1
-        }
-    };
-    if u32::try_from(failures).unwrap_or(u32::MAX) >= auth.login_max_failures {
-        login_throttles::Entity::update_many()
-            .col_expr(
-                login_throttles::Column::LockedUntil,
-                Expr::value(Some(now + window)),
-            )
-            .filter(login_throttles::Column::EmailHash.eq(key))
-            .exec(deps.db)
-            .await?;
-        tracing::warn!(failures, "sign-in locked after repeated failures");
-    }
-    Ok(())
 }
 
 /// The membership of `user_id` in `organization_id`, if any.
@@ -632,9 +564,7 @@ pub async fn confirm_password_reset(
         .filter(refresh_tokens::Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
-    login_throttles::Entity::delete_by_id(digest(&user.email))
-        .exec(&txn)
-        .await?;
+    login_throttle::lift(&txn, &user.email).await?;
     // Other outstanding reset links die with this one.
     email_tokens::Entity::update_many()
         .col_expr(email_tokens::Column::UsedAt, Expr::value(Some(now)))

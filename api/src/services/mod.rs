@@ -7,6 +7,7 @@ pub mod billing;
 pub mod idempotency;
 pub mod interviews;
 pub mod llm_usage;
+pub mod login_throttle;
 pub mod mail;
 pub mod organizations;
 pub mod quota;

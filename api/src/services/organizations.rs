@@ -23,6 +23,12 @@ pub enum OrganizationsError {
     UserNotFound,
     #[error("this person is already a member")]
     AlreadyMember,
+    /// Membership goes only to an address its owner has proven: otherwise whoever
+    /// signed up first with a colleague's address would be let in when they are added.
+    #[error(
+        "this account has not verified its email address yet; ask them to open the verification link we sent, then add them again"
+    )]
+    EmailNotVerified,
     #[error("a personal organization cannot have other members")]
     PersonalOrganization,
     #[error(transparent)]
@@ -205,6 +211,9 @@ pub async fn add_member(
         .one(db)
         .await?
         .ok_or(OrganizationsError::UserNotFound)?;
+    if user.email_verified_at.is_none() {
+        return Err(OrganizationsError::EmailNotVerified);
+    }
     let membership = memberships::ActiveModel {
         organization_id: Set(access.organization.id),
         user_id: Set(user.id),

@@ -50,25 +50,10 @@ impl From<sea_orm::DbErr> for WebhooksError {
     }
 }
 
-/// Whether an address is one a partner must not make us call.
+/// Whether an address is one a partner must not make us call: anything but a public
+/// host (see [`crate::net`] for the registries it covers).
 pub fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1]) // carrier-grade NAT
-        }
-        IpAddr::V6(v6) => {
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00 // unique local
-                || (v6.segments()[0] & 0xffc0) == 0xfe80 // link local
-                || v6.to_ipv4_mapped().is_some_and(|v4| is_private(IpAddr::V4(v4)))
-        }
-    }
+    !crate::net::is_public(ip)
 }
 
 /// The body of every delivery (a JSON POST).
@@ -210,7 +195,12 @@ fn check_url(raw: &str, allow_private: bool) -> Result<url::Url, WebhooksError> 
             .trim_end_matches(']')
             .parse::<IpAddr>()
             .ok();
-        if literal.is_some_and(is_private) || host == "localhost" || host.ends_with(".localhost") {
+        if let Some(why) = literal.and_then(crate::net::special_purpose) {
+            return Err(invalid(&format!(
+                "must point at a public host, not {why} address space"
+            )));
+        }
+        if host == "localhost" || host.ends_with(".localhost") {
             return Err(invalid("must not point at a private or loopback address"));
         }
     }

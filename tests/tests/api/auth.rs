@@ -253,6 +253,102 @@ async fn repeated_failures_lock_the_email_and_a_password_reset_lifts_the_lock() 
     );
 }
 
+/// Statuses of `guesses` sign-in attempts sent at once (the right password for the
+/// indexes in `right`).
+async fn parallel_logins(app: &tests::TestApp, email: &str, guesses: usize, right: &[usize]) -> Vec<u16> {
+    let attempts = (0..guesses).map(|i| {
+        let password = if right.contains(&i) {
+            PASSWORD.to_owned()
+        } else {
+            format!("wrong guess {i}")
+        };
+        async move { app.login(email, &password).await.status().as_u16() }
+    });
+    futures::future::join_all(attempts).await
+}
+
+#[tokio::test]
+async fn parallel_guesses_never_verify_more_passwords_than_the_limit() {
+    let app = spawn_app().await;
+    let session = app.signup().await;
+    let limit = app.config.settings.auth.login_max_failures as usize;
+    let statuses = parallel_logins(&app, &session.email, 50, &[]).await;
+    let verified = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert!(
+        verified >= 1 && verified <= limit,
+        "{verified} guesses were verified: {statuses:?}"
+    );
+    assert_eq!(verified + refused, 50, "{statuses:?}");
+    // The limit is reached: the right password now waits too.
+    assert_eq!(app.login(&session.email, PASSWORD).await.status(), 429);
+}
+
+#[tokio::test]
+async fn the_right_password_among_parallel_guesses_does_not_reopen_the_window() {
+    let app = spawn_app().await;
+    let session = app.signup().await;
+    let limit = app.config.settings.auth.login_max_failures as usize;
+    // 39 wrong guesses and the right one, at once (the audit's case).
+    let statuses = parallel_logins(&app, &session.email, 40, &[20]).await;
+    let verified = statuses.iter().filter(|s| **s == 401 || **s == 200).count();
+    assert!(
+        verified <= limit,
+        "{verified} passwords were verified: {statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 40 - verified);
+}
+
+#[tokio::test]
+async fn successful_sign_ins_never_count_towards_the_lock() {
+    let app = spawn_app().await;
+    let session = app.signup().await;
+    for _ in 0..8 {
+        assert_eq!(app.login(&session.email, PASSWORD).await.status(), 200);
+    }
+    assert_eq!(app.login(&session.email, "wrong password").await.status(), 401);
+    assert_eq!(app.login(&session.email, PASSWORD).await.status(), 200);
+}
+
+/// A sign-in storm larger than the hashing threads can absorb within the wait bound is
+/// answered with quick 503s that say when to retry, never with queued timeouts or 500s.
+#[tokio::test]
+async fn a_sign_in_storm_beyond_the_hashing_capacity_gets_503_with_retry_after() {
+    let app = builder()
+        .settings(|s| {
+            s.auth.max_concurrent_hashes = 1;
+            s.auth.max_hash_wait_ms = 0;
+        })
+        .spawn()
+        .await;
+    let attempts = (0..24).map(|i| {
+        let app = &app;
+        async move { app.login(&format!("storm{i}@example.com"), "some password").await }
+    });
+    let responses = futures::future::join_all(attempts).await;
+    let mut busy = 0;
+    for response in responses {
+        match response.status().as_u16() {
+            401 => {}
+            503 => {
+                busy += 1;
+                let retry_after: u64 = response.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!(retry_after >= 1);
+                assert_problem(response, 503, "service-unavailable").await;
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert!(
+        busy >= 1,
+        "24 sign-ins at once on one hashing thread with no wait allowed"
+    );
+}
+
 #[tokio::test]
 async fn refresh_rotates_the_refresh_token() {
     let app = spawn_app().await;

@@ -376,6 +376,25 @@ async fn interviews_are_listed_by_page_and_only_for_their_organization() {
         "validation-failed",
     )
     .await;
+    // A page number whose offset would overflow is refused, not a dropped connection.
+    for query in ["page=461168601842738792", "page=100001", "page=0", "per_page=0"] {
+        let problem = assert_problem(
+            app.get(&format!("/v1/interviews?{query}"))
+                .bearer_auth(&key)
+                .send()
+                .await
+                .unwrap(),
+            422,
+            "validation-failed",
+        )
+        .await;
+        let field = query.split('=').next().unwrap();
+        assert_eq!(problem["errors"][0]["field"], field, "{query}");
+    }
+    let last: Value = app
+        .get_json("/v1/interviews?page=100000&per_page=100", &key)
+        .await;
+    assert_eq!(last["items"].as_array().unwrap().len(), 0);
     assert_problem(
         app.get("/v1/interviews?page=abc")
             .bearer_auth(&key)

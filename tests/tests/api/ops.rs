@@ -82,3 +82,49 @@ async fn metrics_count_requests_by_route_template_and_jobs_by_state() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn with_a_metrics_token_configured_metrics_need_it() {
+    let app = tests::builder()
+        .settings(|s| s.server.metrics_token = Some("metrics-operator-token-0123456789".to_owned().into()))
+        .spawn()
+        .await;
+    let anonymous = app.get("/metrics").send().await.unwrap();
+    tests::assert_problem(anonymous, 401, "unauthorized").await;
+    let wrong = app
+        .get("/metrics")
+        .bearer_auth("metrics-operator-token-012345678")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let right = app
+        .get("/metrics")
+        .bearer_auth("metrics-operator-token-0123456789")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+    assert!(
+        right
+            .text()
+            .await
+            .unwrap()
+            .contains("rehearse_http_requests_total")
+    );
+}
+
+/// JSON is never sniffed as something else, and responses that carry credentials or
+/// people's data are never stored by a cache.
+#[tokio::test]
+async fn api_responses_are_not_sniffed_and_not_stored() {
+    let app = spawn_app().await;
+    let signup = app.signup_response("cache@example.com", tests::PASSWORD).await;
+    assert_eq!(signup.status(), 201);
+    assert_eq!(signup.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(signup.headers()["cache-control"], "no-store");
+    let problem = app.get("/v1/me").send().await.unwrap();
+    assert_eq!(problem.status(), 401);
+    assert_eq!(problem.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(problem.headers()["cache-control"], "no-store");
+}

@@ -55,6 +55,20 @@ async fn members_are_added_by_email_with_roles_enforced() {
             .send()
     };
 
+    // An address nobody has proven yet cannot be let into the organization: whoever
+    // signed up first with a colleague's address would otherwise be admitted.
+    let refused = add(&owner, &admin.email, "admin").await.unwrap();
+    assert_problem(refused, 409, "email-not-verified").await;
+    let verification = app.emails_to(&admin.email, 1).await;
+    let token = tests::token_from_email(&verification[0], "verify-email");
+    let verified = app
+        .post_json("/v1/auth/verify-email", &json!({"token": token}))
+        .await;
+    assert_eq!(verified.status(), 204);
+    for user in [&member, &newcomer] {
+        app.mark_verified(&user.email).await;
+    }
+
     let added = add(&owner, &admin.email.to_uppercase(), "admin").await.unwrap();
     assert_eq!(added.status(), 201);
     let added: Value = added.json().await.unwrap();

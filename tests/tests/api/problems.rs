@@ -1,5 +1,7 @@
 //! Every error is RFC 9457 problem+json with a stable type.
 
+use std::time::Duration;
+
 use serde_json::json;
 use tests::{assert_problem, builder, spawn_app};
 
@@ -134,6 +136,57 @@ async fn a_request_that_finds_no_free_database_connection_is_a_503_to_retry() {
     assert_eq!(busy.headers()["retry-after"], "1");
     assert_problem(busy, 503, "service-unavailable").await;
     drop(held);
+    let me = app
+        .get("/v1/me")
+        .bearer_auth(&user.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+}
+
+/// A database connection that dies while a request is using it (PostgreSQL restarted,
+/// a network blip, an administrator's kill) is an outage: 503 with Retry-After, and the
+/// next request works on a fresh connection. SQLite has no connection to lose: there
+/// the same mapping is covered by the unit tests of `ApiError::internal`.
+#[tokio::test]
+async fn a_database_connection_killed_under_a_request_is_a_503_to_retry() {
+    use sqlx::Connection;
+    let app = builder().without_workers().spawn().await;
+    if !app.database_url.starts_with("postgres") {
+        return;
+    }
+    let user = app.signup().await;
+    let mut admin = sqlx::PgConnection::connect(&app.database_url).await.unwrap();
+    let mut lock = sqlx::PgConnection::connect(&app.database_url).await.unwrap();
+    // Make the request's first query wait on a lock, so it is mid-statement when killed.
+    sqlx::query("BEGIN").execute(&mut lock).await.unwrap();
+    sqlx::query("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut lock)
+        .await
+        .unwrap();
+    let request = app.get("/v1/me").bearer_auth(&user.access_token).send();
+    let killer = async {
+        for _ in 0..200 {
+            let killed: Vec<(bool,)> = sqlx::query_as(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+            )
+            .fetch_all(&mut admin)
+            .await
+            .unwrap();
+            if !killed.is_empty() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the request never waited on the lock");
+    };
+    let (response, ()) = tokio::join!(request, killer);
+    let response = response.unwrap();
+    assert!(response.headers().contains_key("retry-after"));
+    assert_problem(response, 503, "service-unavailable").await;
+    sqlx::query("ROLLBACK").execute(&mut lock).await.unwrap();
     let me = app
         .get("/v1/me")
         .bearer_auth(&user.access_token)

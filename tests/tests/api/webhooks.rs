@@ -314,6 +314,49 @@ async fn endpoints_are_validated_and_private_targets_refused_by_default() {
     assert_problem(listed, 403, "forbidden").await;
 }
 
+/// The literals an outside audit registered successfully before the registries were
+/// covered in full: every one is refused at registration now.
+#[tokio::test]
+async fn special_purpose_address_literals_are_refused_at_registration() {
+    let app = builder()
+        .without_workers()
+        .settings(|s| s.webhooks.allow_private_targets = false)
+        .spawn()
+        .await;
+    let owner = app.signup().await;
+    let org = app.create_organization(&owner, "partner").await;
+    let path = format!("/v1/organizations/{org}/webhooks");
+    for host in [
+        "0.0.0.0",
+        "0.1.2.3",
+        "198.18.0.1",
+        "224.0.0.251",
+        "240.0.0.1",
+        "255.255.255.255",
+        "100.64.0.1",
+        "192.0.2.1",
+        "192.88.99.1",
+        "[::127.0.0.1]",
+        "[::ffff:169.254.169.254]",
+        "[64:ff9b::a00:1]",
+        "[2002:a00:1::1]",
+        "[2001::1]",
+        "[2001:db8::1]",
+        "[ff02::1]",
+    ] {
+        let url = format!("https://{host}/hooks");
+        let refused = app
+            .post(&path)
+            .bearer_auth(&owner.access_token)
+            .json(&json!({ "url": url }))
+            .send()
+            .await
+            .unwrap();
+        let problem = assert_problem(refused, 422, "validation-failed").await;
+        assert_eq!(problem["errors"][0]["field"], "url", "{url}");
+    }
+}
+
 #[tokio::test]
 async fn a_name_that_resolves_to_our_network_is_never_called() {
     let app = builder()

@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::domain::paging::Paging;
 use crate::domain::report::Report;
 use crate::http::auth::CurrentOrg;
 use crate::http::problem::{ApiError, Problem};
@@ -79,8 +80,10 @@ pub async fn start_interview(
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// 1-based page number (default 1).
+    #[param(minimum = 1, maximum = 100_000)]
     pub page: Option<u64>,
     /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
 }
 
@@ -104,15 +107,9 @@ pub async fn list_interviews(
     org: CurrentOrg,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = query.page.unwrap_or(1);
-    let per_page = query.per_page.unwrap_or(20);
-    if page == 0 {
-        return Err(ApiError::field("page", "must be at least 1"));
-    }
-    if !(1..=100).contains(&per_page) {
-        return Err(ApiError::field("per_page", "must be between 1 and 100"));
-    }
-    let list = interviews::list(state.interviews(), &org.0, page, per_page).await?;
+    let paging =
+        Paging::parse(query.page, query.per_page).map_err(|(field, e)| ApiError::field(field, e.message))?;
+    let list = interviews::list(state.interviews(), &org.0, paging.page(), paging.per_page()).await?;
     Ok(HttpResponse::Ok().json(list))
 }
 

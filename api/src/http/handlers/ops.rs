@@ -1,6 +1,7 @@
 //! Operations: liveness, readiness, metrics.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use secrecy::ExposeSecret;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -66,16 +67,28 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 /// Prometheus metrics
 ///
 /// Requests by route template, method and status; request latency; jobs by queue and
-/// state (including `dead`, the dead-letter state).
+/// state (including `dead`, the dead-letter state). When the server is configured with
+/// a metrics token (`REHEARSE__SERVER__METRICS_TOKEN`), send it as a bearer token.
 #[utoipa::path(
     tag = "operations",
+    security((), ("metrics_token" = [])),
     responses(
         (status = 200, description = "Text exposition format", body = String, content_type = "text/plain; version=0.0.4"),
+        (status = 401, description = "A metrics token is configured and was not presented", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Metrics could not be gathered", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = &state.config.settings.server.metrics_token {
+        let header = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if !crate::auth::bearer_matches(header, token.expose_secret()) {
+            return Err(ApiError::unauthorized("the metrics token is required"));
+        }
+    }
     match crate::jobs::counts(&state.db).await {
         Ok(counts) => state.metrics.set_job_counts(&counts),
         Err(e) => tracing::warn!(error = %e, "cannot count jobs for metrics"),

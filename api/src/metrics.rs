@@ -144,8 +144,8 @@ impl Metrics {
 
     pub fn set_stripe_event_counts(&self, counts: &[(String, i64)]) {
         self.stripe_events.reset();
-        for status in ["pending", "processed", "ignored", "dead"] {
-            self.stripe_events.with_label_values(&[status]).set(0);
+        for status in <crate::domain::StripeEventStatus as sea_orm::Iterable>::iter() {
+            self.stripe_events.with_label_values(&[status.as_str()]).set(0);
         }
         for (status, count) in counts {
             self.stripe_events

@@ -6,12 +6,17 @@ pub mod paging;
 pub mod password;
 pub mod report;
 pub mod roles;
+pub mod status;
 pub mod tokens;
 
 pub use email::EmailAddress;
 pub use name::{OrganizationName, PersonName};
 pub use password::Password;
 pub use roles::{OrganizationKind, Role};
+pub use status::{
+    DeliveryStatus, InterviewOrigin, InterviewStatus, OutboxStatus, Plan, QuotaSource, StripeEventStatus,
+    SubscriptionStatus,
+};
 
 /// A value was rejected; `field` names the request field it came from when known.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

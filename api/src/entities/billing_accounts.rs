@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{Plan, SubscriptionStatus};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "billing_accounts")]
 pub struct Model {
@@ -8,8 +10,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub stripe_customer_id: String,
     pub stripe_subscription_id: Option<String>,
-    pub subscription_status: Option<String>,
-    pub subscription_plan: Option<String>,
+    pub subscription_status: Option<SubscriptionStatus>,
+    pub subscription_plan: Option<Plan>,
     pub seats: i32,
     pub current_period_start: Option<DateTimeUtc>,
     pub current_period_end: Option<DateTimeUtc>,

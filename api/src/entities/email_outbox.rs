@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::OutboxStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "email_outbox")]
 pub struct Model {
@@ -14,7 +16,7 @@ pub struct Model {
     pub html_body: String,
     #[sea_orm(column_type = "Text")]
     pub text_body: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub lease_expires_at: Option<DateTimeUtc>,
     pub attempts: i32,
     #[sea_orm(column_type = "Text", nullable)]

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Plan;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "organizations")]
 pub struct Model {
@@ -8,7 +10,7 @@ pub struct Model {
     pub kind: String,
     pub name: String,
     pub free_interviews_remaining: i32,
-    pub plan: String,
+    pub plan: Plan,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::StripeEventStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "stripe_events")]
 pub struct Model {
@@ -10,7 +12,7 @@ pub struct Model {
     pub created: i64,
     #[sea_orm(column_type = "JsonBinary")]
     pub payload: Json,
-    pub status: String,
+    pub status: StripeEventStatus,
     #[sea_orm(column_type = "Text", nullable)]
     pub error: Option<String>,
     pub organization_id: Option<Uuid>,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::DeliveryStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "webhook_deliveries")]
 pub struct Model {
@@ -11,7 +13,7 @@ pub struct Model {
     pub event_type: String,
     #[sea_orm(column_type = "JsonBinary")]
     pub payload: Json,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub last_status: Option<i32>,
     #[sea_orm(column_type = "Text", nullable)]

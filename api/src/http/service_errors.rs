@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 
+use crate::domain::Plan;
 use crate::http::problem::{ApiError, FieldError, UpgradeHint};
 use crate::services::accounts::AccountsError;
 use crate::services::api_keys::ApiKeysError;
@@ -101,7 +102,7 @@ impl From<InterviewsError> for ApiError {
                 "quota-exhausted",
                 "No interviews left",
                 match plan {
-                    "free" => "You have used your free interview. Subscribe to a plan to keep practising: \
+                    Plan::Free => "You have used your free interview. Subscribe to a plan to keep practising: \
                                see GET /v1/billing/plans, then POST /v1/billing/checkout."
                         .to_owned(),
                     _ => format!(
@@ -111,11 +112,7 @@ impl From<InterviewsError> for ApiError {
                 },
             )
             .with_upgrade(UpgradeHint {
-                plans: match plan {
-                    "pro" => vec!["team".into()],
-                    "team" | "partner" => vec![],
-                    _ => vec!["pro".into(), "team".into()],
-                },
+                plans: plan.upgrades().iter().map(|p| p.key().to_owned()).collect(),
                 checkout: "/v1/billing/checkout".into(),
                 pricing: "/v1/billing/plans".into(),
             }),
@@ -301,7 +298,7 @@ mod tests {
             ),
             (
                 "interviews/not-in-progress",
-                InterviewsError::NotInProgress("graded".into()).into(),
+                InterviewsError::NotInProgress(crate::domain::InterviewStatus::Graded).into(),
             ),
             (
                 "interviews/nothing-to-grade",
@@ -309,23 +306,23 @@ mod tests {
             ),
             (
                 "interviews/report-not-ready",
-                InterviewsError::ReportNotReady("grading".into()).into(),
+                InterviewsError::ReportNotReady(crate::domain::InterviewStatus::Grading).into(),
             ),
             (
                 "interviews/quota-free",
-                InterviewsError::QuotaExhausted { plan: "free" }.into(),
+                InterviewsError::QuotaExhausted { plan: Plan::Free }.into(),
             ),
             (
                 "interviews/quota-pro",
-                InterviewsError::QuotaExhausted { plan: "pro" }.into(),
+                InterviewsError::QuotaExhausted { plan: Plan::Pro }.into(),
             ),
             (
                 "interviews/quota-team",
-                InterviewsError::QuotaExhausted { plan: "team" }.into(),
+                InterviewsError::QuotaExhausted { plan: Plan::Team }.into(),
             ),
             (
                 "interviews/quota-partner",
-                InterviewsError::QuotaExhausted { plan: "partner" }.into(),
+                InterviewsError::QuotaExhausted { plan: Plan::Partner }.into(),
             ),
             (
                 "interviews/invalid",

@@ -116,7 +116,7 @@ pub async fn signup(deps: AccountsDeps<'_>, input: NewSignup) -> Result<SignedUp
         kind: Set(OrganizationKind::Personal.as_str().to_owned()),
         name: Set(user.name.clone().unwrap_or_else(|| "Personal".to_owned())),
         free_interviews_remaining: Set(FREE_INTERVIEWS_FOR_NEW_ACCOUNTS),
-        plan: Set(crate::services::quota::Plan::Free.key().to_owned()),
+        plan: Set(crate::domain::Plan::Free),
         created_at: Set(now),
         updated_at: Set(now),
     }

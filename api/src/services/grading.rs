@@ -12,12 +12,10 @@ use uuid::Uuid;
 
 use crate::catalog::{Catalog, Criterion, QuestionKind};
 use crate::domain::report::{GradingInput, GradingItem, Report, ReportTrack};
+use crate::domain::{InterviewOrigin, InterviewStatus};
 use crate::entities::{interview_questions, interviews, reports, users};
 use crate::jobs::GradeInterview;
-use crate::services::interviews::{
-    self as interview_service, Deps, STATUS_FAILED, STATUS_GRADED, STATUS_GRADING, STATUS_IN_PROGRESS,
-    STATUS_SUBMITTED,
-};
+use crate::services::interviews::{self as interview_service, Deps};
 use crate::services::mail::{self, QueuedEmail};
 use crate::services::work::{Doing, WorkError};
 use crate::services::{quota, webhooks};
@@ -55,12 +53,12 @@ async fn load(job: &GradeInterview, db: &impl ConnectionTrait) -> Result<intervi
 pub async fn start(deps: Deps<'_>, job: &GradeInterview) -> Result<Option<Started>, WorkError> {
     let db = deps.db;
     let interview = load(job, db).await?;
-    match interview.status.as_str() {
-        STATUS_GRADED | STATUS_FAILED => {
+    match interview.status {
+        InterviewStatus::Graded | InterviewStatus::Failed => {
             tracing::info!(status = %interview.status, "already graded; nothing to do");
             return Ok(None);
         }
-        STATUS_IN_PROGRESS => {
+        InterviewStatus::InProgress => {
             return Err(WorkError::permanent(anyhow::anyhow!(
                 "the interview was never submitted"
             )));
@@ -68,10 +66,10 @@ pub async fn start(deps: Deps<'_>, job: &GradeInterview) -> Result<Option<Starte
         _ => {}
     }
     interviews::Entity::update_many()
-        .col_expr(interviews::Column::Status, Expr::value(STATUS_GRADING))
+        .col_expr(interviews::Column::Status, Expr::value(InterviewStatus::Grading))
         .col_expr(interviews::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(interviews::Column::Id.eq(interview.id))
-        .filter(interviews::Column::Status.is_in([STATUS_SUBMITTED, STATUS_GRADING]))
+        .filter(interviews::Column::Status.is_in([InterviewStatus::Submitted, InterviewStatus::Grading]))
         .exec(db)
         .await
         .doing(|| format!("cannot mark interview {} grading", interview.id))?;
@@ -138,7 +136,7 @@ pub async fn store(
         return Ok(Stored::AlreadyGraded);
     }
     interviews::Entity::update_many()
-        .col_expr(interviews::Column::Status, Expr::value(STATUS_GRADED))
+        .col_expr(interviews::Column::Status, Expr::value(InterviewStatus::Graded))
         .col_expr(interviews::Column::GradedAt, Expr::value(Some(report.graded_at)))
         .col_expr(interviews::Column::UpdatedAt, Expr::value(report.graded_at))
         .filter(interviews::Column::Id.eq(interview.id))
@@ -245,14 +243,14 @@ pub async fn fail(deps: Deps<'_>, job: &GradeInterview, reason: &str) -> Result<
     let interview = load(job, &txn).await?;
     let now = Utc::now();
     let moved = interviews::Entity::update_many()
-        .col_expr(interviews::Column::Status, Expr::value(STATUS_FAILED))
+        .col_expr(interviews::Column::Status, Expr::value(InterviewStatus::Failed))
         .col_expr(
             interviews::Column::FailureReason,
             Expr::value(Some(reason.to_owned())),
         )
         .col_expr(interviews::Column::UpdatedAt, Expr::value(now))
         .filter(interviews::Column::Id.eq(interview.id))
-        .filter(interviews::Column::Status.is_in([STATUS_SUBMITTED, STATUS_GRADING]))
+        .filter(interviews::Column::Status.is_in([InterviewStatus::Submitted, InterviewStatus::Grading]))
         .exec(&txn)
         .await
         .doing(|| format!("cannot mark interview {id} failed"))?;
@@ -279,7 +277,9 @@ pub async fn fail(deps: Deps<'_>, job: &GradeInterview, reason: &str) -> Result<
 
 fn duration_minutes(interview: &interviews::Model, questions: &[interview_questions::Model]) -> Option<u32> {
     let seconds = match interview.submitted_at {
-        Some(end) if interview.origin == "session" => (end - interview.started_at).num_seconds(),
+        Some(end) if interview.origin == InterviewOrigin::Session => {
+            (end - interview.started_at).num_seconds()
+        }
         _ => questions
             .iter()
             .filter_map(|q| q.time_spent_seconds)

@@ -17,6 +17,7 @@ use crate::catalog::{Catalog, Question, QuestionKind, Track};
 use crate::config::Config;
 use crate::domain::report::Report;
 use crate::domain::{EmailAddress, Role};
+use crate::domain::{InterviewOrigin, InterviewStatus, Plan};
 use crate::entities::{interview_questions, interviews, reports};
 use crate::jobs::{self, GradeInterview};
 use crate::services::idempotency::{self, IdempotencyError, Idempotent, StoredResponse};
@@ -33,15 +34,6 @@ pub const MAX_TRANSCRIPT_ITEMS: usize = 30;
 /// Longest time a transcript may claim for one answer.
 pub const MAX_TIME_SPENT_SECONDS: u32 = 6 * 3600;
 
-pub const STATUS_IN_PROGRESS: &str = "in_progress";
-pub const STATUS_SUBMITTED: &str = "submitted";
-pub const STATUS_GRADING: &str = "grading";
-pub const STATUS_GRADED: &str = "graded";
-pub const STATUS_FAILED: &str = "failed";
-
-const ORIGIN_SESSION: &str = "session";
-const ORIGIN_TRANSCRIPT: &str = "transcript";
-
 #[derive(Debug, thiserror::Error)]
 pub enum InterviewsError {
     #[error("no track {0:?}")]
@@ -53,13 +45,13 @@ pub enum InterviewsError {
     #[error("this question was already answered")]
     AlreadyAnswered,
     #[error("the interview is {0}; it no longer takes answers")]
-    NotInProgress(String),
+    NotInProgress(InterviewStatus),
     #[error("answer nothing before submitting: an interview needs at least one answer to grade")]
     NothingToGrade,
     #[error("the report is not ready: the interview is {0}")]
-    ReportNotReady(String),
+    ReportNotReady(InterviewStatus),
     #[error("no interviews left on this plan")]
-    QuotaExhausted { plan: &'static str },
+    QuotaExhausted { plan: Plan },
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
     #[error(transparent)]
@@ -229,8 +221,8 @@ impl InterviewSummary {
     fn new(i: &interviews::Model, catalog: &Catalog) -> Self {
         Self {
             id: i.id,
-            status: i.status.clone(),
-            origin: i.origin.clone(),
+            status: i.status.to_string(),
+            origin: i.origin.to_string(),
             track: i
                 .track_id
                 .as_deref()
@@ -250,8 +242,8 @@ fn main_questions_asked(questions: &[interview_questions::Model]) -> usize {
 
 fn view(i: &interviews::Model, questions: &[interview_questions::Model], catalog: &Catalog) -> InterviewView {
     let track = i.track_id.as_deref().and_then(|t| catalog.track(t));
-    let remaining = match (track, i.status.as_str()) {
-        (Some(track), STATUS_IN_PROGRESS) => track
+    let remaining = match (track, i.status) {
+        (Some(track), InterviewStatus::InProgress) => track
             .questions
             .len()
             .saturating_sub(main_questions_asked(questions)),
@@ -259,15 +251,15 @@ fn view(i: &interviews::Model, questions: &[interview_questions::Model], catalog
     };
     let current = questions
         .iter()
-        .find(|q| q.answered_at.is_none() && q.asked_at.is_some() && i.status == STATUS_IN_PROGRESS)
+        .find(|q| q.answered_at.is_none() && q.asked_at.is_some() && i.status == InterviewStatus::InProgress)
         .map(QuestionView::from);
     InterviewView {
         id: i.id,
-        status: i.status.clone(),
-        origin: i.origin.clone(),
+        status: i.status.to_string(),
+        origin: i.origin.to_string(),
         track: track.map(TrackSummary::from),
         candidate: candidate_of(i),
-        quota_source: i.quota_source.clone(),
+        quota_source: i.quota_source.to_string(),
         started_at: i.started_at,
         submitted_at: i.submitted_at,
         graded_at: i.graded_at,
@@ -339,8 +331,8 @@ pub struct Created<T> {
 struct NewInterview<'a> {
     access: &'a OrganizationAccess,
     track: Option<&'a Track>,
-    origin: &'a str,
-    status: &'a str,
+    origin: InterviewOrigin,
+    status: InterviewStatus,
     candidate: Option<&'a Candidate>,
     consumed: quota::Consumed,
     started_at: DateTime<Utc>,
@@ -368,18 +360,18 @@ fn interview_row(new: NewInterview<'_>) -> interviews::ActiveModel {
         organization_id: Set(organization_id),
         track_id: Set(track.map(|t| t.id.clone())),
         track_version: Set(track.map(|t| i32::try_from(t.version).unwrap_or(i32::MAX))),
-        status: Set(status.to_owned()),
-        origin: Set(origin.to_owned()),
+        status: Set(status),
+        origin: Set(origin),
         created_by_user_id: Set(user),
         created_by_api_key_id: Set(key),
         candidate_email: Set(candidate.map(|c| c.email.clone())),
         candidate_name: Set(candidate.and_then(|c| c.name.clone())),
         candidate_external_ref: Set(candidate.and_then(|c| c.external_ref.clone())),
-        quota_source: Set(consumed.source().to_owned()),
+        quota_source: Set(consumed.source()),
         quota_period_start: Set(consumed.period_start()),
         failure_reason: Set(None),
         started_at: Set(started_at),
-        submitted_at: Set((status != STATUS_IN_PROGRESS).then_some(now)),
+        submitted_at: Set((status != InterviewStatus::InProgress).then_some(now)),
         graded_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -484,13 +476,13 @@ pub async fn start(
         let consumed = quota::consume(txn, organization, &deps.config.settings, now)
             .await?
             .ok_or(InterviewsError::QuotaExhausted {
-                plan: quota::Plan::parse(&organization.plan).key(),
+                plan: organization.plan,
             })?;
         let interview = interview_row(NewInterview {
             access,
             track: Some(track),
-            origin: ORIGIN_SESSION,
-            status: STATUS_IN_PROGRESS,
+            origin: InterviewOrigin::Session,
+            status: InterviewStatus::InProgress,
             candidate: candidate.as_ref(),
             consumed,
             started_at: now,
@@ -541,7 +533,7 @@ pub async fn answer(
     }
     let txn = crate::db::begin_write(deps.db).await?;
     let interview = find(&txn, access, interview_id).await?;
-    if interview.status != STATUS_IN_PROGRESS {
+    if interview.status != InterviewStatus::InProgress {
         return Err(InterviewsError::NotInProgress(interview.status));
     }
     let row = interview_questions::Entity::find_by_id(request.question_id)
@@ -637,10 +629,10 @@ pub async fn submit(
 ) -> Result<SubmitResponse, InterviewsError> {
     let txn = crate::db::begin_write(deps.db).await?;
     let interview = find(&txn, access, interview_id).await?;
-    if interview.status != STATUS_IN_PROGRESS {
+    if interview.status != InterviewStatus::InProgress {
         return Ok(SubmitResponse {
             interview_id,
-            status: interview.status,
+            status: interview.status.to_string(),
         });
     }
     let answered = interview_questions::Entity::find()
@@ -654,11 +646,14 @@ pub async fn submit(
     }
     let now = Utc::now();
     let moved = interviews::Entity::update_many()
-        .col_expr(interviews::Column::Status, Expr::value(STATUS_SUBMITTED))
+        .col_expr(
+            interviews::Column::Status,
+            Expr::value(InterviewStatus::Submitted),
+        )
         .col_expr(interviews::Column::SubmittedAt, Expr::value(Some(now)))
         .col_expr(interviews::Column::UpdatedAt, Expr::value(now))
         .filter(interviews::Column::Id.eq(interview.id))
-        .filter(interviews::Column::Status.eq(STATUS_IN_PROGRESS))
+        .filter(interviews::Column::Status.eq(InterviewStatus::InProgress))
         .exec(&txn)
         .await?;
     if moved.rows_affected == 1 {
@@ -667,7 +662,7 @@ pub async fn submit(
     txn.commit().await?;
     Ok(SubmitResponse {
         interview_id,
-        status: STATUS_SUBMITTED.to_owned(),
+        status: InterviewStatus::Submitted.to_string(),
     })
 }
 
@@ -806,13 +801,13 @@ pub async fn submit_transcript(
         let consumed = quota::consume(txn, organization, &deps.config.settings, now)
             .await?
             .ok_or(InterviewsError::QuotaExhausted {
-                plan: quota::Plan::parse(&organization.plan).key(),
+                plan: organization.plan,
             })?;
         let interview = interview_row(NewInterview {
             access,
             track,
-            origin: ORIGIN_TRANSCRIPT,
-            status: STATUS_SUBMITTED,
+            origin: InterviewOrigin::Transcript,
+            status: InterviewStatus::Submitted,
             candidate: candidate.as_ref(),
             consumed,
             started_at: now - Duration::seconds(total_seconds),
@@ -857,7 +852,7 @@ pub async fn submit_transcript(
             202,
             TranscriptResponse {
                 interview_id: interview.id,
-                status: STATUS_SUBMITTED.to_owned(),
+                status: InterviewStatus::Submitted.to_string(),
             },
         ))
     })
@@ -921,7 +916,7 @@ pub async fn report(
         .filter(reports::Column::InterviewId.eq(interview.id))
         .one(deps.db)
         .await?
-        .ok_or_else(|| InterviewsError::ReportNotReady(interview.status.clone()))?;
+        .ok_or_else(|| InterviewsError::ReportNotReady(interview.status))?;
     render_report(deps, &row)
 }
 
@@ -975,7 +970,7 @@ pub async fn renew_share(
         .filter(reports::Column::InterviewId.eq(interview.id))
         .one(&txn)
         .await?
-        .ok_or_else(|| InterviewsError::ReportNotReady(interview.status.clone()))?;
+        .ok_or_else(|| InterviewsError::ReportNotReady(interview.status))?;
     let generation = row.share_generation + 1;
     reports::Entity::update_many()
         .col_expr(reports::Column::ShareGeneration, Expr::value(generation))

@@ -10,15 +10,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::domain::OutboxStatus;
 use crate::entities::email_outbox;
 use crate::jobs::{self, SendEmail};
 use crate::services::work::{Doing, WorkError};
-
-pub const STATUS_PENDING: &str = "pending";
-/// Leased to one worker until `lease_expires_at`.
-pub const STATUS_SENDING: &str = "sending";
-pub const STATUS_SENT: &str = "sent";
-pub const STATUS_FAILED: &str = "failed";
 
 /// A message to queue.
 pub struct QueuedEmail<'a> {
@@ -44,7 +39,7 @@ pub async fn queue<C: ConnectionTrait>(db: &C, email: QueuedEmail<'_>) -> Result
         subject: Set(email.content.subject),
         html_body: Set(email.content.html),
         text_body: Set(email.content.text),
-        status: Set(STATUS_PENDING.to_owned()),
+        status: Set(OutboxStatus::Pending.to_owned()),
         lease_expires_at: Set(None),
         attempts: Set(0),
         last_error: Set(None),
@@ -70,9 +65,9 @@ pub async fn queue<C: ConnectionTrait>(db: &C, email: QueuedEmail<'_>) -> Result
 #[derive(Debug)]
 pub enum Lease {
     /// This worker holds the row until the lease expires: send it.
-    Held(email_outbox::Model),
+    Held(Box<email_outbox::Model>),
     /// Already `sent` or `failed`: nothing to do.
-    Done(String),
+    Done(OutboxStatus),
     /// Another worker holds a live lease.
     HeldElsewhere,
 }
@@ -87,7 +82,7 @@ pub async fn lease(
     let now = Utc::now();
     let until = now + chrono::Duration::from_std(duration).unwrap_or_else(|_| chrono::Duration::minutes(2));
     let claimed = email_outbox::Entity::update_many()
-        .col_expr(email_outbox::Column::Status, Expr::value(STATUS_SENDING))
+        .col_expr(email_outbox::Column::Status, Expr::value(OutboxStatus::Sending))
         .col_expr(email_outbox::Column::LeaseExpiresAt, Expr::value(Some(until)))
         .col_expr(
             email_outbox::Column::Attempts,
@@ -96,10 +91,10 @@ pub async fn lease(
         .filter(email_outbox::Column::Id.eq(outbox_id))
         .filter(
             Condition::any()
-                .add(email_outbox::Column::Status.eq(STATUS_PENDING))
+                .add(email_outbox::Column::Status.eq(OutboxStatus::Pending))
                 .add(
                     Condition::all()
-                        .add(email_outbox::Column::Status.eq(STATUS_SENDING))
+                        .add(email_outbox::Column::Status.eq(OutboxStatus::Sending))
                         .add(email_outbox::Column::LeaseExpiresAt.lt(now)),
                 ),
         )
@@ -112,10 +107,10 @@ pub async fn lease(
         .doing(|| format!("cannot load outbox row {outbox_id}"))?
         .ok_or_else(|| WorkError::permanent(anyhow::anyhow!("outbox row {outbox_id} does not exist")))?;
     if claimed.rows_affected == 1 {
-        return Ok(Lease::Held(row));
+        return Ok(Lease::Held(Box::new(row)));
     }
-    Ok(match row.status.as_str() {
-        STATUS_SENT | STATUS_FAILED => Lease::Done(row.status),
+    Ok(match row.status {
+        OutboxStatus::Sent | OutboxStatus::Failed => Lease::Done(row.status),
         _ => Lease::HeldElsewhere,
     })
 }
@@ -127,7 +122,7 @@ fn no_lease() -> Option<DateTime<Utc>> {
 /// The mail server accepted the message.
 pub async fn mark_sent(db: &DatabaseConnection, outbox_id: Uuid) -> Result<(), WorkError> {
     email_outbox::Entity::update_many()
-        .col_expr(email_outbox::Column::Status, Expr::value(STATUS_SENT))
+        .col_expr(email_outbox::Column::Status, Expr::value(OutboxStatus::Sent))
         .col_expr(email_outbox::Column::SentAt, Expr::value(Some(Utc::now())))
         .col_expr(email_outbox::Column::LeaseExpiresAt, Expr::value(no_lease()))
         .filter(email_outbox::Column::Id.eq(outbox_id))
@@ -145,7 +140,11 @@ pub async fn release(
     error: &str,
     permanent: bool,
 ) -> Result<(), WorkError> {
-    let status = if permanent { STATUS_FAILED } else { STATUS_PENDING };
+    let status = if permanent {
+        OutboxStatus::Failed
+    } else {
+        OutboxStatus::Pending
+    };
     email_outbox::Entity::update_many()
         .col_expr(email_outbox::Column::Status, Expr::value(status))
         .col_expr(
@@ -163,14 +162,14 @@ pub async fn release(
 /// The last attempt failed: the row ends `failed` with the error, unless it was sent.
 pub async fn mark_failed(db: &DatabaseConnection, outbox_id: Uuid, error: &str) -> Result<(), WorkError> {
     email_outbox::Entity::update_many()
-        .col_expr(email_outbox::Column::Status, Expr::value(STATUS_FAILED))
+        .col_expr(email_outbox::Column::Status, Expr::value(OutboxStatus::Failed))
         .col_expr(
             email_outbox::Column::LastError,
             Expr::value(Some(error.to_owned())),
         )
         .col_expr(email_outbox::Column::LeaseExpiresAt, Expr::value(no_lease()))
         .filter(email_outbox::Column::Id.eq(outbox_id))
-        .filter(email_outbox::Column::Status.is_in([STATUS_PENDING, STATUS_SENDING]))
+        .filter(email_outbox::Column::Status.is_in([OutboxStatus::Pending, OutboxStatus::Sending]))
         .exec(db)
         .await
         .doing(|| format!("cannot mark outbox row {outbox_id} failed"))?;

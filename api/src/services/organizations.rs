@@ -142,8 +142,8 @@ pub async fn create(
         free_interviews_remaining: Set(0),
         // Partners integrate before they pay: they start with a monthly allowance.
         plan: Set(match kind {
-            OrganizationKind::Partner => crate::services::quota::Plan::Partner.key().to_owned(),
-            _ => crate::services::quota::Plan::Free.key().to_owned(),
+            OrganizationKind::Partner => crate::domain::Plan::Partner,
+            _ => crate::domain::Plan::Free,
         }),
         created_at: Set(now),
         updated_at: Set(now),

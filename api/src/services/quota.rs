@@ -10,39 +10,9 @@ use uuid::Uuid;
 
 use crate::config::Settings;
 use crate::domain::OrganizationKind;
+pub use crate::domain::Plan;
+use crate::domain::{QuotaSource, SubscriptionStatus};
 use crate::entities::{billing_accounts, interviews, organizations, quota_periods};
-
-pub const SOURCE_TRIAL: &str = "trial";
-pub const SOURCE_PLAN: &str = "plan";
-
-/// Plans, by key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Plan {
-    Free,
-    Pro,
-    Team,
-    Partner,
-}
-
-impl Plan {
-    pub fn parse(key: &str) -> Self {
-        match key {
-            "pro" => Self::Pro,
-            "team" => Self::Team,
-            "partner" => Self::Partner,
-            _ => Self::Free,
-        }
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::Free => "free",
-            Self::Pro => "pro",
-            Self::Team => "team",
-            Self::Partner => "partner",
-        }
-    }
-}
 
 /// The billing period containing `now` for plans without a subscription of their
 /// own: the calendar month (UTC).
@@ -95,12 +65,14 @@ pub fn allowance_for(
     let (month_start, month_end) = calendar_month(now);
     if let Some(account) = account {
         let grace = chrono::Duration::days(i64::from(settings.stripe.past_due_grace_days));
-        let live = match account.subscription_status.as_deref() {
-            Some("active" | "trialing") => true,
-            Some("past_due") => account.past_due_since.is_none_or(|since| since + grace > now),
-            _ => false,
+        let live = match account.subscription_status {
+            Some(SubscriptionStatus::PastDue) => {
+                account.past_due_since.is_none_or(|since| since + grace > now)
+            }
+            Some(status) => status.is_live(),
+            None => false,
         };
-        let plan = account.subscription_plan.as_deref().map(Plan::parse);
+        let plan = account.subscription_plan;
         if let (true, Some(plan @ (Plan::Pro | Plan::Team))) = (live, plan) {
             let per_period = match plan {
                 Plan::Team => plans
@@ -189,10 +161,10 @@ pub enum Consumed {
 }
 
 impl Consumed {
-    pub fn source(self) -> &'static str {
+    pub fn source(self) -> QuotaSource {
         match self {
-            Self::Trial => SOURCE_TRIAL,
-            Self::Plan { .. } => SOURCE_PLAN,
+            Self::Trial => QuotaSource::Trial,
+            Self::Plan { .. } => QuotaSource::Plan,
         }
     }
 
@@ -267,8 +239,8 @@ pub async fn consume<C: ConnectionTrait>(
 
 /// Gives back the unit an interview consumed (its grading failed for good).
 pub async fn refund<C: ConnectionTrait>(db: &C, interview: &interviews::Model) -> Result<(), DbErr> {
-    match (interview.quota_source.as_str(), interview.quota_period_start) {
-        (SOURCE_PLAN, Some(period_start)) => {
+    match (interview.quota_source, interview.quota_period_start) {
+        (QuotaSource::Plan, Some(period_start)) => {
             quota_periods::Entity::update_many()
                 .col_expr(
                     quota_periods::Column::Used,

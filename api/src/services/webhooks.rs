@@ -18,6 +18,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::DeliveryStatus;
 use crate::entities::{webhook_deliveries, webhook_endpoints};
 use crate::jobs::{self, DeliverWebhook};
 use crate::services::organizations::{OrganizationAccess, OrganizationsError};
@@ -28,10 +29,6 @@ pub const EVENT_FAILED: &str = "interview.failed";
 pub const EVENTS: &[&str] = &[EVENT_GRADED, EVENT_FAILED];
 /// Most endpoints per organization.
 const MAX_ENDPOINTS: usize = 10;
-
-pub const DELIVERY_PENDING: &str = "pending";
-pub const DELIVERY_DELIVERED: &str = "delivered";
-pub const DELIVERY_FAILED: &str = "failed";
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebhooksError {
@@ -320,7 +317,7 @@ pub async fn deliveries(
             id: d.id,
             event_id: d.event_id,
             event_type: d.event_type,
-            status: d.status,
+            status: d.status.to_string(),
             attempts: d.attempts,
             last_status: d.last_status,
             last_error: d.last_error,
@@ -364,7 +361,7 @@ pub async fn publish<C: ConnectionTrait>(
             event_id: Set(event.id.clone()),
             event_type: Set(event_type.to_owned()),
             payload: Set(payload.clone()),
-            status: Set(DELIVERY_PENDING.to_owned()),
+            status: Set(DeliveryStatus::Pending.to_owned()),
             attempts: Set(0),
             last_status: Set(None),
             last_error: Set(None),
@@ -400,8 +397,8 @@ pub async fn publish<C: ConnectionTrait>(
 pub enum Outgoing {
     /// Still pending, to a live endpoint: sign the payload and POST it.
     Ready {
-        delivery: webhook_deliveries::Model,
-        endpoint: webhook_endpoints::Model,
+        delivery: Box<webhook_deliveries::Model>,
+        endpoint: Box<webhook_endpoints::Model>,
     },
     /// Delivered or failed already: nothing to do.
     Settled,
@@ -416,7 +413,7 @@ pub async fn outgoing(db: &DatabaseConnection, delivery_id: Uuid) -> Result<Outg
         .await
         .doing(|| format!("cannot load webhook delivery {delivery_id}"))?
         .ok_or_else(|| WorkError::permanent(anyhow::anyhow!("delivery {delivery_id} does not exist")))?;
-    if delivery.status != DELIVERY_PENDING {
+    if delivery.status != DeliveryStatus::Pending {
         return Ok(Outgoing::Settled);
     }
     let endpoint = webhook_endpoints::Entity::find_by_id(delivery.endpoint_id)
@@ -425,12 +422,15 @@ pub async fn outgoing(db: &DatabaseConnection, delivery_id: Uuid) -> Result<Outg
         .await
         .doing(|| format!("cannot load webhook endpoint {}", delivery.endpoint_id))?;
     match endpoint.filter(|e| e.disabled_at.is_none()) {
-        Some(endpoint) => Ok(Outgoing::Ready { delivery, endpoint }),
+        Some(endpoint) => Ok(Outgoing::Ready {
+            delivery: Box::new(delivery),
+            endpoint: Box::new(endpoint),
+        }),
         None => {
             settle(
                 db,
                 delivery_id,
-                DELIVERY_FAILED,
+                DeliveryStatus::Failed,
                 None,
                 Some("the endpoint was removed".into()),
             )
@@ -463,7 +463,7 @@ pub async fn mark_delivered(
     settle(
         db,
         delivery_id,
-        DELIVERY_DELIVERED,
+        DeliveryStatus::Delivered,
         Some(i32::from(http_status)),
         None,
     )
@@ -472,7 +472,14 @@ pub async fn mark_delivered(
 
 /// The last attempt failed: the delivery ends `failed` with the error.
 pub async fn mark_failed(db: &DatabaseConnection, delivery_id: Uuid, error: &str) -> Result<(), WorkError> {
-    settle(db, delivery_id, DELIVERY_FAILED, None, Some(error.to_owned())).await
+    settle(
+        db,
+        delivery_id,
+        DeliveryStatus::Failed,
+        None,
+        Some(error.to_owned()),
+    )
+    .await
 }
 
 /// An attempt failed and will be retried: its HTTP status (if any) and error.
@@ -502,7 +509,7 @@ pub async fn record_attempt(
 async fn settle(
     db: &DatabaseConnection,
     delivery_id: Uuid,
-    status: &str,
+    status: DeliveryStatus,
     http_status: Option<i32>,
     error: Option<String>,
 ) -> Result<(), WorkError> {
@@ -510,11 +517,11 @@ async fn settle(
         .col_expr(webhook_deliveries::Column::Status, Expr::value(status))
         .col_expr(webhook_deliveries::Column::LastError, Expr::value(error))
         .filter(webhook_deliveries::Column::Id.eq(delivery_id))
-        .filter(webhook_deliveries::Column::Status.eq(DELIVERY_PENDING));
+        .filter(webhook_deliveries::Column::Status.eq(DeliveryStatus::Pending));
     if let Some(code) = http_status {
         update = update.col_expr(webhook_deliveries::Column::LastStatus, Expr::value(Some(code)));
     }
-    if status == DELIVERY_DELIVERED {
+    if status == DeliveryStatus::Delivered {
         update = update.col_expr(
             webhook_deliveries::Column::DeliveredAt,
             Expr::value(Some(Utc::now())),

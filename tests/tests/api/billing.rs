@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use api::domain::StripeEventStatus;
 use api::entities::{billing_accounts, email_outbox, stripe_events};
 use api::services::billing::signature;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -76,7 +77,7 @@ async fn wait_processed(app: &TestApp, event_id: &str) -> stripe_events::Model {
             .one(&app.state.db)
             .await
             .unwrap();
-        if let Some(row) = row.filter(|r| r.status != "pending") {
+        if let Some(row) = row.filter(|r| r.status != StripeEventStatus::Pending) {
             return row;
         }
         assert!(
@@ -477,7 +478,7 @@ async fn a_deletion_delivered_before_an_older_update_leaves_the_subscription_can
     wait_processed(&app, "evt_deleted").await;
     assert_eq!(deliver_signed(&app, &updated).await.status(), 200);
     let late = wait_processed(&app, "evt_updated").await;
-    assert_eq!(late.status, "ignored");
+    assert_eq!(late.status, StripeEventStatus::Ignored);
 
     let sub = subscription(&app, &owner).await;
     assert_eq!(sub["status"], "canceled");
@@ -501,7 +502,10 @@ async fn unknown_and_unreadable_events_are_kept_and_visible() {
         json!({"object": "radar.early_fraud_warning"}),
     );
     assert_eq!(deliver_signed(&app, &unknown).await.status(), 200);
-    assert_eq!(wait_processed(&app, "evt_unknown").await.status, "ignored");
+    assert_eq!(
+        wait_processed(&app, "evt_unknown").await.status,
+        StripeEventStatus::Ignored
+    );
 
     let malformed = "{\"id\": \"evt_broken\", \"type\": ";
     assert_eq!(deliver_signed(&app, malformed).await.status(), 200);
@@ -512,10 +516,13 @@ async fn unknown_and_unreadable_events_are_kept_and_visible() {
         json!({"object": "subscription"}),
     );
     assert_eq!(deliver_signed(&app, &broken_sub).await.status(), 200);
-    assert_eq!(wait_processed(&app, "evt_bad_sub").await.status, "dead");
+    assert_eq!(
+        wait_processed(&app, "evt_bad_sub").await.status,
+        StripeEventStatus::Dead
+    );
 
     let dead = stripe_events::Entity::find()
-        .filter(stripe_events::Column::Status.eq("dead"))
+        .filter(stripe_events::Column::Status.eq(StripeEventStatus::Dead))
         .all(&app.state.db)
         .await
         .unwrap();
@@ -545,7 +552,10 @@ async fn events_about_customers_of_others_are_ignored_whatever_their_metadata_sa
     object["metadata"] = json!({"organization_id": victim.organization_id});
     let body = fake_stripe::event("evt_spoof", "customer.subscription.created", now(), object);
     assert_eq!(deliver_signed(&app, &body).await.status(), 200);
-    assert_eq!(wait_processed(&app, "evt_spoof").await.status, "ignored");
+    assert_eq!(
+        wait_processed(&app, "evt_spoof").await.status,
+        StripeEventStatus::Ignored
+    );
     let me: Value = app.get_json("/v1/me", &victim.access_token).await;
     assert_eq!(me["current_organization"]["plan"], "free");
 }

@@ -369,7 +369,7 @@ async fn a_mail_failure_after_grading_still_ends_with_one_report_and_one_email()
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.status, "sent");
+    assert_eq!(row.status, api::domain::OutboxStatus::Sent);
     assert_eq!(row.attempts, 2);
     let reports = reports::Entity::find().count(&app.state.db).await.unwrap();
     assert_eq!(reports, 1);

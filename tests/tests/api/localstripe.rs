@@ -228,7 +228,12 @@ async fn a_subscription_made_in_localstripe_drives_the_plan_through_its_signed_w
             .iter()
             .any(|e| e.api_version.as_deref() == Some("2017-08-15"))
     );
-    assert!(events.iter().all(|e| e.status != "dead"), "{events:?}");
+    assert!(
+        events
+            .iter()
+            .all(|e| e.status != api::domain::StripeEventStatus::Dead),
+        "{events:?}"
+    );
 
     // Cancelling there brings the organization back to free.
     let canceled = client

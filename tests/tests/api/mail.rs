@@ -20,7 +20,7 @@ async fn wait_for_status(app: &TestApp, recipient: &str, status: &str) -> email_
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let rows = outbox_for(app, recipient).await;
-        if let Some(row) = rows.iter().find(|r| r.status == status) {
+        if let Some(row) = rows.iter().find(|r| r.status.as_str() == status) {
             return row.clone();
         }
         assert!(

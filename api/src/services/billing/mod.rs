@@ -17,17 +17,13 @@ use uuid::Uuid;
 
 use crate::config::{Config, PlanSettings};
 use crate::domain::Role;
+use crate::domain::{StripeEventStatus, SubscriptionStatus};
 use crate::entities::{billing_accounts, memberships, organizations, stripe_events, users};
 use crate::jobs::{self, ProcessStripeEvent};
 use crate::services::mail::{self, QueuedEmail};
 use crate::services::organizations::{Actor, OrganizationAccess, OrganizationsError};
 use crate::services::quota::{self, Plan};
 use stripe_client::{StripeClient, StripeFailure};
-
-pub const EVENT_PENDING: &str = "pending";
-pub const EVENT_PROCESSED: &str = "processed";
-pub const EVENT_IGNORED: &str = "ignored";
-pub const EVENT_DEAD: &str = "dead";
 
 #[derive(Debug, thiserror::Error)]
 pub enum BillingError {
@@ -94,7 +90,7 @@ pub struct PlanView {
 pub fn plans(settings: &PlanSettings) -> Vec<PlanView> {
     vec![
         PlanView {
-            key: "free".into(),
+            key: Plan::Free.key().into(),
             name: "Free".into(),
             description: "One free interview, graded, with the full report.".into(),
             price_cents: 0,
@@ -105,7 +101,7 @@ pub fn plans(settings: &PlanSettings) -> Vec<PlanView> {
             purchasable: false,
         },
         PlanView {
-            key: "pro".into(),
+            key: Plan::Pro.key().into(),
             name: "Pro".into(),
             description: "For one candidate preparing seriously.".into(),
             price_cents: settings.pro_price_cents,
@@ -116,7 +112,7 @@ pub fn plans(settings: &PlanSettings) -> Vec<PlanView> {
             purchasable: true,
         },
         PlanView {
-            key: "team".into(),
+            key: Plan::Team.key().into(),
             name: "Team".into(),
             description: "For teams and cohorts: the allowance grows with every member.".into(),
             price_cents: settings.team_price_cents_per_seat,
@@ -176,7 +172,10 @@ pub async fn subscription(
     Ok(SubscriptionView {
         organization_id: org.id,
         plan: status.plan.key().to_owned(),
-        status: account.as_ref().and_then(|a| a.subscription_status.clone()),
+        status: account
+            .as_ref()
+            .and_then(|a| a.subscription_status)
+            .map(|s| s.to_string()),
         current_period_start: (allowance.per_period > 0).then_some(allowance.period_start),
         current_period_end: (allowance.per_period > 0).then_some(allowance.period_end),
         cancel_at_period_end: account.as_ref().is_some_and(|a| a.cancel_at_period_end),
@@ -258,10 +257,10 @@ pub async fn checkout(
     let stripe = deps.stripe()?;
     let user_id = require_manager(access)?;
     let s = &deps.config.settings.stripe;
-    let (plan, price) = match plan {
-        "pro" => (Plan::Pro, s.price_pro.clone()),
-        "team" => (Plan::Team, s.price_team.clone()),
-        other => return Err(BillingError::UnknownPlan(other.to_owned())),
+    let (plan, price) = match Plan::parse(plan) {
+        Some(Plan::Pro) => (Plan::Pro, s.price_pro.clone()),
+        Some(Plan::Team) => (Plan::Team, s.price_team.clone()),
+        _ => return Err(BillingError::UnknownPlan(plan.to_owned())),
     };
     let price = price.ok_or(BillingError::NotConfigured)?;
     let seats = match plan {
@@ -367,7 +366,14 @@ pub async fn receive_webhook(
     let raw: serde_json::Value = serde_json::from_slice(payload)
         .unwrap_or_else(|_| serde_json::json!({ "unparsable_payload": String::from_utf8_lossy(payload) }));
     let (id, event_type, created, api_version, status, error) = match events::envelope(payload) {
-        Ok(e) => (e.id, e.event_type, e.created, e.api_version, EVENT_PENDING, None),
+        Ok(e) => (
+            e.id,
+            e.event_type,
+            e.created,
+            e.api_version,
+            StripeEventStatus::Pending,
+            None,
+        ),
         Err(reason) => (
             format!(
                 "unreadable:{}",
@@ -376,7 +382,7 @@ pub async fn receive_webhook(
             "unknown".to_owned(),
             Utc::now().timestamp(),
             None,
-            EVENT_DEAD,
+            StripeEventStatus::Dead,
             Some(reason),
         ),
     };
@@ -400,7 +406,7 @@ pub async fn receive_webhook(
     )
     .exec_without_returning(&txn)
     .await?;
-    if inserted == 1 && status == EVENT_PENDING {
+    if inserted == 1 && status == StripeEventStatus::Pending {
         jobs::enqueue(
             &txn,
             &ProcessStripeEvent { event_id: id.clone() },
@@ -430,7 +436,7 @@ pub async fn process_event(deps: Deps<'_>, event_id: &str) -> Result<(), Billing
     else {
         return Err(BillingError::BadEvent(format!("event {event_id} is not stored")));
     };
-    if row.status != EVENT_PENDING {
+    if row.status != StripeEventStatus::Pending {
         return Ok(());
     }
     let payload = serde_json::to_vec(&row.payload).map_err(anyhow::Error::from)?;
@@ -439,11 +445,11 @@ pub async fn process_event(deps: Deps<'_>, event_id: &str) -> Result<(), Billing
         Err(reason) => Outcome::Dead(reason),
     };
     let (status, error, organization) = match outcome {
-        Outcome::Applied(org) => (EVENT_PROCESSED, None, Some(org)),
-        Outcome::Ignored(reason) => (EVENT_IGNORED, Some(reason), None),
-        Outcome::Dead(reason) => (EVENT_DEAD, Some(reason), None),
+        Outcome::Applied(org) => (StripeEventStatus::Processed, None, Some(org)),
+        Outcome::Ignored(reason) => (StripeEventStatus::Ignored, Some(reason), None),
+        Outcome::Dead(reason) => (StripeEventStatus::Dead, Some(reason), None),
     };
-    if status == EVENT_DEAD {
+    if status == StripeEventStatus::Dead {
         tracing::error!(
             error = error.as_deref().unwrap_or_default(),
             "Stripe event dead-lettered"
@@ -479,11 +485,6 @@ async fn account_for<C: ConnectionTrait>(
         .filter(billing_accounts::Column::StripeCustomerId.eq(customer_id))
         .one(db)
         .await?)
-}
-
-/// A status that gives the plan's allowance.
-fn is_live(status: &str) -> bool {
-    matches!(status, "active" | "trialing" | "past_due")
 }
 
 /// An event we act on, read from its payload.
@@ -550,24 +551,34 @@ async fn apply<C: ConnectionTrait>(
                 None => return Ok(Outcome::Dead("subscription without a price".into())),
             };
             let status = if event.event_type == "customer.subscription.deleted" {
-                "canceled".to_owned()
+                SubscriptionStatus::Canceled
             } else {
-                snapshot.status.clone()
+                match SubscriptionStatus::parse(&snapshot.status) {
+                    Some(status) => status,
+                    None => {
+                        return Ok(Outcome::Dead(format!(
+                            "unknown subscription status {}",
+                            snapshot.status
+                        )));
+                    }
+                }
             };
             // Older than what we applied: a late delivery. On a tie, a cancellation wins.
             let stale = event.created < account.last_event_created
                 || (event.created == account.last_event_created
-                    && account.subscription_status.as_deref() == Some("canceled")
-                    && status != "canceled");
+                    && account.subscription_status == Some(SubscriptionStatus::Canceled)
+                    && status != SubscriptionStatus::Canceled);
             if stale {
                 return Ok(Outcome::Ignored("older than the state already applied".into()));
             }
-            let was_live = account.subscription_status.as_deref().is_some_and(is_live);
-            let now_live = is_live(&status);
+            let was_live = account
+                .subscription_status
+                .is_some_and(SubscriptionStatus::is_live);
+            let now_live = status.is_live();
             let mut update: billing_accounts::ActiveModel = account.clone().into();
             update.stripe_subscription_id = Set(Some(snapshot.subscription_id.clone()));
-            update.subscription_status = Set(Some(status.clone()));
-            update.subscription_plan = Set(Some(plan.key().to_owned()));
+            update.subscription_status = Set(Some(status));
+            update.subscription_plan = Set(Some(plan));
             update.seats = Set(i32::try_from(snapshot.quantity).unwrap_or(1));
             if let (Some(start), Some(end)) =
                 (timestamp(snapshot.period_start), timestamp(snapshot.period_end))
@@ -576,8 +587,8 @@ async fn apply<C: ConnectionTrait>(
                 update.current_period_end = Set(Some(end));
             }
             update.cancel_at_period_end = Set(snapshot.cancel_at_period_end);
-            update.past_due_since = Set(match status.as_str() {
-                "past_due" => account.past_due_since.or(timestamp(Some(event.created))),
+            update.past_due_since = Set(match status {
+                SubscriptionStatus::PastDue => account.past_due_since.or(timestamp(Some(event.created))),
                 _ => None,
             });
             update.last_event_created = Set(event.created);
@@ -637,8 +648,8 @@ async fn apply<C: ConnectionTrait>(
                 update.current_period_start = Set(Some(start));
                 update.current_period_end = Set(Some(end));
             }
-            if account.subscription_status.as_deref() == Some("past_due") {
-                update.subscription_status = Set(Some("active".into()));
+            if account.subscription_status == Some(SubscriptionStatus::PastDue) {
+                update.subscription_status = Set(Some(SubscriptionStatus::Active));
             }
             update.past_due_since = Set(None);
             update.updated_at = Set(Utc::now());
@@ -647,13 +658,13 @@ async fn apply<C: ConnectionTrait>(
         }
         Parsed::PaymentFailed(_) => {
             if matches!(
-                account.subscription_status.as_deref(),
-                Some("active" | "trialing")
+                account.subscription_status,
+                Some(SubscriptionStatus::Active | SubscriptionStatus::Trialing)
             ) {
                 billing_accounts::Entity::update_many()
                     .col_expr(
                         billing_accounts::Column::SubscriptionStatus,
-                        Expr::value(Some("past_due")),
+                        Expr::value(Some(SubscriptionStatus::PastDue)),
                     )
                     .col_expr(
                         billing_accounts::Column::PastDueSince,

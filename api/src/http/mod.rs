@@ -9,6 +9,7 @@ pub mod openapi;
 pub mod pages;
 pub mod panic_guard;
 pub mod problem;
+pub mod rejections;
 mod service_errors;
 
 use std::net::TcpListener;
@@ -130,10 +131,10 @@ impl Application {
                     web::JsonConfig::default()
                         .limit(max_body)
                         .content_type_required(true)
-                        .error_handler(problem::json_error),
+                        .error_handler(rejections::json_error),
                 )
-                .app_data(web::PathConfig::default().error_handler(problem::path_error))
-                .app_data(web::QueryConfig::default().error_handler(problem::query_error))
+                .app_data(web::PathConfig::default().error_handler(rejections::path_error))
+                .app_data(web::QueryConfig::default().error_handler(rejections::query_error))
                 .app_data(web::PayloadConfig::default().limit(max_body))
                 .service(web::redirect("/docs", "/docs/"))
                 .service(
@@ -141,9 +142,9 @@ impl Application {
                         .url("/openapi.json", spec.clone())
                         .config(utoipa_swagger_ui::Config::default().validator_url("none")),
                 )
-                .default_service(web::to(problem::fallback))
+                .default_service(web::to(rejections::fallback))
                 .wrap(from_fn(panic_guard::catch_panics))
-                .wrap(ErrorHandlers::new().default_handler(problem::rewrite_as_problem))
+                .wrap(ErrorHandlers::new().default_handler(rejections::rewrite_as_problem))
                 // Every response: never sniffed as another type; never stored by a cache
                 // unless its handler says otherwise (API responses carry tokens, keys
                 // and people's data).

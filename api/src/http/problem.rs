@@ -1,17 +1,104 @@
-//! RFC 9457 problem details: the one shape every error leaves the API in.
+//! RFC 9457 problem details: the one shape every error leaves the API in, and the
+//! closed list of their types ([`ProblemType`]). Rejections by extractors, the
+//! fallback route and the rewriting of other error responses are in
+//! [`super::rejections`].
 
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::ServiceResponse;
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::body::BoxBody;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::middleware::ErrorHandlerResponse;
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::http::header;
+use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 const PROBLEM_BASE: &str = "https://rehearse.dev/problems/";
+const INTERNAL_DETAIL: &str = "Something went wrong on our side. It has been logged; please try again.";
+
+/// Declares [`ProblemType`] and its table from one list, so no variant can lack a
+/// slug, a status or a title, and [`ProblemType::ALL`] lists every one.
+macro_rules! problem_types {
+    ($($(#[$doc:meta])* $variant:ident => ($slug:literal, $status:ident, $title:literal),)+) => {
+        /// Every kind of problem the API answers with: its slug (the last segment of
+        /// `type`), its HTTP status and its title. The list is closed: every error is
+        /// one of these, and the README and the OpenAPI description list them all (a
+        /// test holds them to it).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ProblemType {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl ProblemType {
+            pub const ALL: &'static [ProblemType] = &[$(Self::$variant,)+];
+
+            /// `(slug, status, title)`.
+            const fn parts(self) -> (&'static str, StatusCode, &'static str) {
+                match self {
+                    $(Self::$variant => ($slug, StatusCode::$status, $title),)+
+                }
+            }
+        }
+    };
+}
+
+problem_types! {
+    ValidationFailed => ("validation-failed", UNPROCESSABLE_ENTITY, "The request is not valid"),
+    MalformedRequest => ("malformed-request", BAD_REQUEST, "The request could not be read"),
+    UnsupportedMediaType => ("unsupported-media-type", UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
+    PayloadTooLarge => ("payload-too-large", PAYLOAD_TOO_LARGE, "Payload too large"),
+    Unauthorized => ("unauthorized", UNAUTHORIZED, "Authentication is required"),
+    InvalidCredentials => ("invalid-credentials", UNAUTHORIZED, "Invalid credentials"),
+    InvalidRefreshToken => ("invalid-refresh-token", UNAUTHORIZED, "Invalid refresh token"),
+    InvalidToken => ("invalid-token", BAD_REQUEST, "Invalid or expired link"),
+    InvalidSignature => ("invalid-signature", BAD_REQUEST, "Invalid signature"),
+    QuotaExhausted => ("quota-exhausted", PAYMENT_REQUIRED, "No interviews left"),
+    CardDeclined => ("card-declined", PAYMENT_REQUIRED, "Card declined"),
+    Forbidden => ("forbidden", FORBIDDEN, "Not allowed"),
+    NotFound => ("not-found", NOT_FOUND, "Not found"),
+    UserNotFound => ("user-not-found", NOT_FOUND, "No such account"),
+    QuestionNotFound => ("question-not-found", NOT_FOUND, "Question not found"),
+    MethodNotAllowed => ("method-not-allowed", METHOD_NOT_ALLOWED, "Method not allowed"),
+    EmailTaken => ("email-taken", CONFLICT, "Conflict"),
+    AlreadyMember => ("already-member", CONFLICT, "Conflict"),
+    EmailNotVerified => ("email-not-verified", CONFLICT, "Conflict"),
+    PersonalOrganization => ("personal-organization", CONFLICT, "Conflict"),
+    QuestionAlreadyAnswered => ("question-already-answered", CONFLICT, "Conflict"),
+    InterviewNotInProgress => ("interview-not-in-progress", CONFLICT, "Conflict"),
+    NothingToGrade => ("nothing-to-grade", CONFLICT, "Conflict"),
+    ReportNotReady => ("report-not-ready", CONFLICT, "Conflict"),
+    NoBillingAccount => ("no-billing-account", CONFLICT, "Conflict"),
+    IdempotencyKeyReused => ("idempotency-key-reused", UNPROCESSABLE_ENTITY, "Idempotency key reused"),
+    TooManyRequests => ("too-many-requests", TOO_MANY_REQUESTS, "Too many requests"),
+    Internal => ("internal", INTERNAL_SERVER_ERROR, "Internal error"),
+    BillingProviderError => ("billing-provider-error", BAD_GATEWAY, "The payment provider refused the request"),
+    ServiceUnavailable => ("service-unavailable", SERVICE_UNAVAILABLE, "Service unavailable"),
+    BillingNotConfigured => ("billing-not-configured", SERVICE_UNAVAILABLE, "Billing is not configured"),
+    BillingUnavailable => ("billing-unavailable", SERVICE_UNAVAILABLE, "Billing is temporarily unavailable"),
+    /// Any other 4xx that actix or a library produced (answered with the response's
+    /// own status, and its reason as the title).
+    HttpError => ("http-error", BAD_REQUEST, "Error"),
+}
+
+impl ProblemType {
+    /// The last segment of the problem's `type` URI.
+    pub const fn slug(self) -> &'static str {
+        self.parts().0
+    }
+
+    /// The HTTP status it is answered with.
+    pub const fn status(self) -> StatusCode {
+        self.parts().1
+    }
+
+    /// Its short summary.
+    pub const fn title(self) -> &'static str {
+        self.parts().2
+    }
+
+    /// `https://rehearse.dev/problems/<slug>`.
+    pub fn uri(self) -> String {
+        format!("{PROBLEM_BASE}{}", self.slug())
+    }
+}
 
 /// An error, as RFC 9457 problem details. `type` is stable: clients branch on it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -23,7 +110,16 @@ const PROBLEM_BASE: &str = "https://rehearse.dev/problems/";
     "errors": [{"field": "email", "message": "must be a valid email address"}]
 }))]
 pub struct Problem {
-    /// A URI naming the kind of problem, e.g. `https://rehearse.dev/problems/not-found`.
+    /// A URI naming the kind of problem, `https://rehearse.dev/problems/<slug>`, where the
+    /// slug is one of: `validation-failed`, `malformed-request`, `unsupported-media-type`,
+    /// `payload-too-large`, `unauthorized`, `invalid-credentials`, `invalid-refresh-token`,
+    /// `invalid-token`, `invalid-signature`, `quota-exhausted`, `card-declined`,
+    /// `forbidden`, `not-found`, `user-not-found`, `question-not-found`,
+    /// `method-not-allowed`, `email-taken`, `already-member`, `email-not-verified`,
+    /// `personal-organization`, `question-already-answered`, `interview-not-in-progress`,
+    /// `nothing-to-grade`, `report-not-ready`, `no-billing-account`,
+    /// `idempotency-key-reused`, `too-many-requests`, `internal`, `billing-provider-error`,
+    /// `service-unavailable`, `billing-not-configured`, `billing-unavailable`, `http-error`.
     #[serde(rename = "type")]
     pub kind: String,
     /// A short summary of the kind of problem.
@@ -65,8 +161,9 @@ pub struct FieldError {
 pub struct ApiError(Box<Inner>);
 
 struct Inner {
+    kind: ProblemType,
+    /// The kind's status, unless an `http-error` carries the response's own.
     status: StatusCode,
-    slug: &'static str,
     title: &'static str,
     detail: String,
     errors: Vec<FieldError>,
@@ -78,16 +175,11 @@ struct Inner {
 }
 
 impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        slug: &'static str,
-        title: &'static str,
-        detail: impl Into<String>,
-    ) -> Self {
+    pub fn new(kind: ProblemType, detail: impl Into<String>) -> Self {
         Self(Box::new(Inner {
-            status,
-            slug,
-            title,
+            kind,
+            status: kind.status(),
+            title: kind.title(),
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
@@ -95,6 +187,14 @@ impl ApiError {
             source: None,
             logged: false,
         }))
+    }
+
+    /// An error response actix or a library produced, kept with its own status.
+    pub fn http(status: StatusCode, detail: impl Into<String>) -> Self {
+        let mut error = Self::new(ProblemType::HttpError, detail);
+        error.0.status = status;
+        error.0.title = status.canonical_reason().unwrap_or("Error");
+        error
     }
 
     pub fn with_upgrade(mut self, upgrade: UpgradeHint) -> Self {
@@ -107,13 +207,7 @@ impl ApiError {
             1 => "1 field is not valid".to_owned(),
             n => format!("{n} fields are not valid"),
         };
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation-failed",
-            "The request is not valid",
-            detail,
-        )
-        .with_field_errors(errors)
+        Self::new(ProblemType::ValidationFailed, detail).with_field_errors(errors)
     }
 
     pub fn with_field_errors(mut self, errors: Vec<FieldError>) -> Self {
@@ -129,63 +223,34 @@ impl ApiError {
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "malformed-request",
-            "The request could not be read",
-            detail,
-        )
+        Self::new(ProblemType::MalformedRequest, detail)
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Authentication is required",
-            detail,
-        )
+        Self::new(ProblemType::Unauthorized, detail)
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail)
+        Self::new(ProblemType::Forbidden, detail)
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
-    }
-
-    pub fn conflict(slug: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, slug, "Conflict", detail)
+        Self::new(ProblemType::NotFound, detail)
     }
 
     pub fn too_many_requests(detail: impl Into<String>, retry_after_secs: u64) -> Self {
-        let mut error = Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too-many-requests",
-            "Too many requests",
-            detail,
-        );
+        let mut error = Self::new(ProblemType::TooManyRequests, detail);
         error.0.retry_after = Some(retry_after_secs);
         error
     }
 
     pub fn unavailable(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "service-unavailable",
-            "Service unavailable",
-            detail,
-        )
+        Self::new(ProblemType::ServiceUnavailable, detail)
     }
 
     /// A request handler panicked (the panic hook logged it): a plain 500.
     pub fn panicked() -> Self {
-        let mut error = Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Internal error",
-            "Something went wrong on our side. It has been logged; please try again.",
-        );
+        let mut error = Self::new(ProblemType::Internal, INTERNAL_DETAIL);
         error.0.logged = true;
         error
     }
@@ -219,12 +284,7 @@ impl ApiError {
             error.0.retry_after = Some(overloaded.retry_after_secs);
             return error;
         }
-        let mut error = Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Internal error",
-            "Something went wrong on our side. It has been logged; please try again.",
-        );
+        let mut error = Self::new(ProblemType::Internal, INTERNAL_DETAIL);
         error.0.source = Some(source);
         error
     }
@@ -233,13 +293,17 @@ impl ApiError {
         self.0.status
     }
 
+    pub fn kind(&self) -> ProblemType {
+        self.0.kind
+    }
+
     pub fn slug(&self) -> &'static str {
-        self.0.slug
+        self.0.kind.slug()
     }
 
     pub fn problem(&self) -> Problem {
         Problem {
-            kind: format!("{PROBLEM_BASE}{}", self.0.slug),
+            kind: self.0.kind.uri(),
             title: self.0.title.to_owned(),
             status: self.0.status.as_u16(),
             detail: self.0.detail.clone(),
@@ -251,7 +315,7 @@ impl ApiError {
 
 impl std::fmt::Debug for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.0.status.as_u16(), self.0.slug, self.0.detail)?;
+        write!(f, "{} {}: {}", self.0.status.as_u16(), self.slug(), self.0.detail)?;
         if let Some(source) = &self.0.source {
             write!(f, "; caused by: {source:?}")?;
         }
@@ -288,153 +352,44 @@ impl ResponseError for ApiError {
     }
 }
 
-/// JSON bodies: wrong content type → 415, too large → 413, not JSON → 400, JSON of the
-/// wrong shape → 422 naming the field when serde tells which.
-pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    let api = match &err {
-        JsonPayloadError::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Unsupported media type",
-            "send the body as JSON with `Content-Type: application/json`",
-        ),
-        JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
-            payload_too_large(*limit)
-        }
-        JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => payload_too_large(0),
-        JsonPayloadError::Deserialize(e) if e.is_data() => {
-            let message = e.to_string();
-            ApiError::validation(vec![FieldError {
-                field: field_named_in(&message),
-                message: strip_position(&message),
-            }])
-        }
-        JsonPayloadError::Deserialize(e) => ApiError::bad_request(format!("the body is not valid JSON: {e}")),
-        _ => ApiError::bad_request("the body could not be read"),
-    };
-    api.into()
-}
-
-pub fn payload_too_large(limit: usize) -> ApiError {
-    let detail = if limit > 0 {
-        format!("the body is larger than the {limit} bytes this endpoint accepts")
-    } else {
-        "the body is larger than this endpoint accepts".to_owned()
-    };
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload-too-large",
-        "Payload too large",
-        detail,
-    )
-}
-
-/// serde says "missing field `email`" or "unknown variant `x`, expected …".
-fn field_named_in(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("missing field `")?;
-    rest.split('`').next().map(str::to_owned)
-}
-
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
-    }
-}
-
-pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
-    let detail = match err {
-        PathError::Deserialize(e) => format!("a path parameter is not valid: {e}"),
-        _ => "a path parameter is not valid".to_owned(),
-    };
-    ApiError::not_found(detail).into()
-}
-
-pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    let detail = match err {
-        QueryPayloadError::Deserialize(e) => e.to_string(),
-        _ => "the query string is not valid".to_owned(),
-    };
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation-failed",
-        "The request is not valid",
-        detail,
-    )
-    .into()
-}
-
-/// The app's default service: an unknown path is a 404; a known path with another
-/// method a 405.
-pub async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    if req.resource_map().has_resource(req.path()) {
-        Err(ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method-not-allowed",
-            "Method not allowed",
-            format!("{} is not supported on this path", req.method()),
-        ))
-    } else {
-        Err(ApiError::not_found("there is nothing at this path"))
-    }
-}
-
-/// Last line of defence, as middleware: any error response that is not problem+json
-/// yet (from actix itself or a library) is rewritten into one, keeping its status and
-/// headers.
-pub fn rewrite_as_problem<B: MessageBody + 'static>(
-    res: ServiceResponse<B>,
-) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    // Problems pass through, and so do HTML pages (the results page's own 404).
-    let keep = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
-        v.as_bytes().starts_with(PROBLEM_CONTENT_TYPE.as_bytes()) || v.as_bytes().starts_with(b"text/html")
-    });
-    if keep {
-        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
-    }
-    let status = res.status();
-    let api = match status {
-        StatusCode::NOT_FOUND => ApiError::not_found("there is nothing at this path"),
-        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
-            status,
-            "method-not-allowed",
-            "Method not allowed",
-            "this method is not supported on this path",
-        ),
-        StatusCode::PAYLOAD_TOO_LARGE => payload_too_large(0),
-        s if s.is_server_error() => ApiError::internal(anyhow::anyhow!(
-            "unhandled {} response: {}",
-            s.as_u16(),
-            res.response().error().map(|e| e.to_string()).unwrap_or_default()
-        )),
-        s => ApiError::new(
-            s,
-            "http-error",
-            s.canonical_reason().unwrap_or("Error"),
-            res.response()
-                .error()
-                .map(|e| e.to_string())
-                .unwrap_or_else(|| "the request could not be handled".to_owned()),
-        ),
-    };
-    let (req, res) = res.into_parts();
-    let mut res = res.set_body(serde_json::to_string(&api.problem()).unwrap_or_default());
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
-    );
-    Ok(ErrorHandlerResponse::Response(
-        ServiceResponse::new(req, res)
-            .map_into_boxed_body()
-            .map_into_right_body(),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
     use std::sync::Arc;
 
     use super::*;
+
+    fn repository_file(path: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(path);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+    }
+
+    #[test]
+    fn every_problem_type_is_documented_in_the_readme_and_the_openapi_description() {
+        let readme = repository_file("README.md");
+        let openapi = repository_file("openapi/openapi.json");
+        let mut slugs = HashSet::new();
+        for kind in ProblemType::ALL {
+            let slug = kind.slug();
+            assert!(slugs.insert(slug), "{slug} is used twice");
+            assert!(
+                readme.contains(&format!("`{slug}`")),
+                "README.md does not list `{slug}`"
+            );
+            assert!(
+                openapi.contains(&format!("`{slug}`")),
+                "openapi/openapi.json does not list `{slug}` (cargo run -p openapi)"
+            );
+            let error = ApiError::new(*kind, "detail");
+            assert_eq!(error.status(), kind.status());
+            assert_eq!(
+                error.problem().kind,
+                format!("https://rehearse.dev/problems/{slug}")
+            );
+        }
+    }
 
     fn database_error(e: sea_orm::sqlx::Error) -> anyhow::Error {
         anyhow::Error::new(sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(Arc::new(e))))

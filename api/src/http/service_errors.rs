@@ -1,9 +1,7 @@
 //! How each service's errors leave the API.
 
-use actix_web::http::StatusCode;
-
 use crate::domain::Plan;
-use crate::http::problem::{ApiError, FieldError, UpgradeHint};
+use crate::http::problem::{ApiError, FieldError, ProblemType, UpgradeHint};
 use crate::services::accounts::AccountsError;
 use crate::services::api_keys::ApiKeysError;
 use crate::services::billing::BillingError;
@@ -16,28 +14,17 @@ use crate::services::webhooks::WebhooksError;
 impl From<AccountsError> for ApiError {
     fn from(e: AccountsError) -> Self {
         match e {
-            AccountsError::EmailTaken => ApiError::conflict("email-taken", e.to_string()),
-            AccountsError::InvalidCredentials => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid-credentials",
-                "Invalid credentials",
-                e.to_string(),
-            ),
+            AccountsError::EmailTaken => ApiError::new(ProblemType::EmailTaken, e.to_string()),
+            AccountsError::InvalidCredentials => {
+                ApiError::new(ProblemType::InvalidCredentials, e.to_string())
+            }
             AccountsError::LoginThrottled { retry_after_secs } => {
                 ApiError::too_many_requests(e.to_string(), retry_after_secs)
             }
-            AccountsError::InvalidRefreshToken => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid-refresh-token",
-                "Invalid refresh token",
-                e.to_string(),
-            ),
-            AccountsError::InvalidEmailToken => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid-token",
-                "Invalid or expired link",
-                e.to_string(),
-            ),
+            AccountsError::InvalidRefreshToken => {
+                ApiError::new(ProblemType::InvalidRefreshToken, e.to_string())
+            }
+            AccountsError::InvalidEmailToken => ApiError::new(ProblemType::InvalidToken, e.to_string()),
             AccountsError::NotAMember => ApiError::not_found("organization not found"),
             AccountsError::Unexpected(source) => ApiError::internal(source),
         }
@@ -49,16 +36,13 @@ impl From<OrganizationsError> for ApiError {
         match e {
             OrganizationsError::NotFound => ApiError::not_found(e.to_string()),
             OrganizationsError::Forbidden(why) => ApiError::forbidden(why),
-            OrganizationsError::UserNotFound => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "user-not-found",
-                "No such account",
-                e.to_string(),
-            ),
-            OrganizationsError::AlreadyMember => ApiError::conflict("already-member", e.to_string()),
-            OrganizationsError::EmailNotVerified => ApiError::conflict("email-not-verified", e.to_string()),
+            OrganizationsError::UserNotFound => ApiError::new(ProblemType::UserNotFound, e.to_string()),
+            OrganizationsError::AlreadyMember => ApiError::new(ProblemType::AlreadyMember, e.to_string()),
+            OrganizationsError::EmailNotVerified => {
+                ApiError::new(ProblemType::EmailNotVerified, e.to_string())
+            }
             OrganizationsError::PersonalOrganization => {
-                ApiError::conflict("personal-organization", e.to_string())
+                ApiError::new(ProblemType::PersonalOrganization, e.to_string())
             }
             OrganizationsError::Unexpected(source) => ApiError::internal(source),
         }
@@ -79,11 +63,7 @@ impl From<ApiKeysError> for ApiError {
 impl From<InterviewsError> for ApiError {
     fn from(e: InterviewsError) -> Self {
         match e {
-            InterviewsError::UnknownTrack(_) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation-failed",
-                "The request is not valid",
-                e.to_string(),
+            InterviewsError::UnknownTrack(_) => ApiError::new(ProblemType::ValidationFailed, e.to_string(),
             )
             .with_field_errors(vec![FieldError {
                 field: Some("track_id".into()),
@@ -91,17 +71,13 @@ impl From<InterviewsError> for ApiError {
             }]),
             InterviewsError::NotFound => ApiError::not_found(e.to_string()),
             InterviewsError::QuestionNotFound => {
-                ApiError::new(StatusCode::NOT_FOUND, "question-not-found", "Question not found", e.to_string())
+                ApiError::new(ProblemType::QuestionNotFound, e.to_string())
             }
-            InterviewsError::AlreadyAnswered => ApiError::conflict("question-already-answered", e.to_string()),
-            InterviewsError::NotInProgress(_) => ApiError::conflict("interview-not-in-progress", e.to_string()),
-            InterviewsError::NothingToGrade => ApiError::conflict("nothing-to-grade", e.to_string()),
-            InterviewsError::ReportNotReady(_) => ApiError::conflict("report-not-ready", e.to_string()),
-            InterviewsError::QuotaExhausted { plan } => ApiError::new(
-                StatusCode::PAYMENT_REQUIRED,
-                "quota-exhausted",
-                "No interviews left",
-                match plan {
+            InterviewsError::AlreadyAnswered => ApiError::new(ProblemType::QuestionAlreadyAnswered, e.to_string()),
+            InterviewsError::NotInProgress(_) => ApiError::new(ProblemType::InterviewNotInProgress, e.to_string()),
+            InterviewsError::NothingToGrade => ApiError::new(ProblemType::NothingToGrade, e.to_string()),
+            InterviewsError::ReportNotReady(_) => ApiError::new(ProblemType::ReportNotReady, e.to_string()),
+            InterviewsError::QuotaExhausted { plan } => ApiError::new(ProblemType::QuotaExhausted, match plan {
                     Plan::Free => "You have used your free interview. Subscribe to a plan to keep practising: \
                                see GET /v1/billing/plans, then POST /v1/billing/checkout."
                         .to_owned(),
@@ -117,11 +93,7 @@ impl From<InterviewsError> for ApiError {
                 pricing: "/v1/billing/plans".into(),
             }),
             InterviewsError::Invalid { field, message } => ApiError::field(&field, message),
-            InterviewsError::Idempotency(IdempotencyError::Reused) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency-key-reused",
-                "Idempotency key reused",
-                "this Idempotency-Key was already used with a different request body",
+            InterviewsError::Idempotency(IdempotencyError::Reused) => ApiError::new(ProblemType::IdempotencyKeyReused, "this Idempotency-Key was already used with a different request body",
             ),
             InterviewsError::Idempotency(other) => ApiError::internal(anyhow::Error::new(other)),
             InterviewsError::Unexpected(source) => ApiError::internal(source),
@@ -133,20 +105,16 @@ impl From<BillingError> for ApiError {
     fn from(e: BillingError) -> Self {
         match e {
             BillingError::NotConfigured => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "billing-not-configured",
-                "Billing is not configured",
+                ProblemType::BillingNotConfigured,
                 "this server has no Stripe account configured; plans and subscriptions are unavailable",
             ),
-            BillingError::NoBillingAccount => ApiError::conflict("no-billing-account", e.to_string()),
+            BillingError::NoBillingAccount => ApiError::new(ProblemType::NoBillingAccount, e.to_string()),
             BillingError::UnknownPlan(_) => ApiError::field("plan", e.to_string()),
             BillingError::Organization(inner) => inner.into(),
             BillingError::Stripe(StripeFailure::Unavailable(reason)) => {
                 tracing::warn!(reason, "Stripe unavailable");
                 ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "billing-unavailable",
-                    "Billing is temporarily unavailable",
+                    ProblemType::BillingUnavailable,
                     "our payment provider did not answer; please try again in a minute",
                 )
             }
@@ -157,27 +125,17 @@ impl From<BillingError> for ApiError {
             }) => {
                 tracing::error!(status, code, message, "Stripe refused a request");
                 if code == "card_declined" {
-                    ApiError::new(
-                        StatusCode::PAYMENT_REQUIRED,
-                        "card-declined",
-                        "Card declined",
-                        message,
-                    )
+                    ApiError::new(ProblemType::CardDeclined, message)
                 } else {
                     ApiError::new(
-                        StatusCode::BAD_GATEWAY,
-                        "billing-provider-error",
-                        "The payment provider refused the request",
+                        ProblemType::BillingProviderError,
                         "our payment provider refused the request; it has been logged",
                     )
                 }
             }
-            BillingError::BadSignature(reason) => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid-signature",
-                "Invalid signature",
-                reason.to_string(),
-            ),
+            BillingError::BadSignature(reason) => {
+                ApiError::new(ProblemType::InvalidSignature, reason.to_string())
+            }
             BillingError::BadEvent(reason) => ApiError::bad_request(reason),
             BillingError::Unexpected(source) => ApiError::internal(source),
         }
@@ -397,7 +355,7 @@ mod tests {
             ("http/panicked", ApiError::panicked()),
             (
                 "http/payload-too-large",
-                crate::http::problem::payload_too_large(2048),
+                crate::http::rejections::payload_too_large(2048),
             ),
         ];
         let rendered: Vec<serde_json::Value> = cases

@@ -70,7 +70,7 @@ pub async fn queue<C: ConnectionTrait>(db: &C, email: QueuedEmail<'_>) -> Result
 #[derive(Debug)]
 pub enum Lease {
     /// This worker holds the row until the lease expires: send it.
-    Held(email_outbox::Model),
+    Held(Box<email_outbox::Model>),
     /// Already `sent` or `failed`: nothing to do.
     Done(String),
     /// Another worker holds a live lease.
@@ -112,7 +112,7 @@ pub async fn lease(
         .doing(|| format!("cannot load outbox row {outbox_id}"))?
         .ok_or_else(|| WorkError::permanent(anyhow::anyhow!("outbox row {outbox_id} does not exist")))?;
     if claimed.rows_affected == 1 {
-        return Ok(Lease::Held(row));
+        return Ok(Lease::Held(Box::new(row)));
     }
     Ok(match row.status.as_str() {
         STATUS_SENT | STATUS_FAILED => Lease::Done(row.status),

@@ -400,8 +400,8 @@ pub async fn publish<C: ConnectionTrait>(
 pub enum Outgoing {
     /// Still pending, to a live endpoint: sign the payload and POST it.
     Ready {
-        delivery: webhook_deliveries::Model,
-        endpoint: webhook_endpoints::Model,
+        delivery: Box<webhook_deliveries::Model>,
+        endpoint: Box<webhook_endpoints::Model>,
     },
     /// Delivered or failed already: nothing to do.
     Settled,
@@ -425,7 +425,10 @@ pub async fn outgoing(db: &DatabaseConnection, delivery_id: Uuid) -> Result<Outg
         .await
         .doing(|| format!("cannot load webhook endpoint {}", delivery.endpoint_id))?;
     match endpoint.filter(|e| e.disabled_at.is_none()) {
-        Some(endpoint) => Ok(Outgoing::Ready { delivery, endpoint }),
+        Some(endpoint) => Ok(Outgoing::Ready {
+            delivery: Box::new(delivery),
+            endpoint: Box::new(endpoint),
+        }),
         None => {
             settle(
                 db,

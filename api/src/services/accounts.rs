@@ -564,6 +564,8 @@ pub async fn confirm_password_reset(
         .filter(refresh_tokens::Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
+    // Browser sessions of the web app end too.
+    crate::services::web::end_all_sessions(&txn, user.id, None).await?;
     login_throttle::lift(&txn, &user.email).await?;
     // Other outstanding reset links die with this one.
     email_tokens::Entity::update_many()

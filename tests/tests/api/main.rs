@@ -22,4 +22,8 @@ mod real_llm;
 mod redteam;
 mod tenancy;
 mod tracks;
+mod web_auth;
+mod web_billing;
+mod web_interview;
+mod web_report;
 mod webhooks;

@@ -178,6 +178,23 @@ pub async fn end_session_by_id(db: &DatabaseConnection, user_id: Uuid, id: Uuid)
     Ok(done.rows_affected == 1)
 }
 
+/// Ends every browser session of the user except `keep`.
+pub async fn end_browser_sessions<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    keep: Option<Uuid>,
+) -> Result<(), sea_orm::DbErr> {
+    let mut sessions = web_sessions::Entity::update_many()
+        .col_expr(web_sessions::Column::RevokedAt, Expr::value(Some(Utc::now())))
+        .filter(web_sessions::Column::UserId.eq(user_id))
+        .filter(web_sessions::Column::RevokedAt.is_null());
+    if let Some(keep) = keep {
+        sessions = sessions.filter(web_sessions::Column::Id.ne(keep));
+    }
+    sessions.exec(db).await?;
+    Ok(())
+}
+
 /// Ends every browser session and API refresh token of the user, except the browser
 /// session `keep` (the one asking, when it asks to stay signed in).
 pub async fn end_all_sessions<C: ConnectionTrait>(
@@ -185,17 +202,9 @@ pub async fn end_all_sessions<C: ConnectionTrait>(
     user_id: Uuid,
     keep: Option<Uuid>,
 ) -> Result<(), sea_orm::DbErr> {
-    let now = Utc::now();
-    let mut sessions = web_sessions::Entity::update_many()
-        .col_expr(web_sessions::Column::RevokedAt, Expr::value(Some(now)))
-        .filter(web_sessions::Column::UserId.eq(user_id))
-        .filter(web_sessions::Column::RevokedAt.is_null());
-    if let Some(keep) = keep {
-        sessions = sessions.filter(web_sessions::Column::Id.ne(keep));
-    }
-    sessions.exec(db).await?;
+    end_browser_sessions(db, user_id, keep).await?;
     refresh_tokens::Entity::update_many()
-        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(Some(now)))
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(Some(Utc::now())))
         .filter(refresh_tokens::Column::UserId.eq(user_id))
         .filter(refresh_tokens::Column::RevokedAt.is_null())
         .exec(db)

@@ -44,6 +44,7 @@ pub fn check_optional_text(value: Option<&str>, kind: TextKind) -> Result<(), Va
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

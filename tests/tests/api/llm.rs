@@ -482,73 +482,28 @@ async fn owners_see_their_organizations_llm_usage_per_day() {
 // the answer is on topic and coherent; our code scores it, guarded by the rubric.
 
 mod judged {
-    use api::domain::report::{Assessment, GradingInput, GradingItem, Verdict};
-    use serde::Deserialize;
+    use api::domain::report::{Assessment, GradingInput, Verdict};
     use tests::builder;
+    use tests::calibration::{self, Case};
     use tests::fake_openai::{FakeOpenAi, Judgement, Reply};
     use worker::grading::llm::LlmGrader;
     use worker::grading::rubric;
 
-    #[derive(Deserialize)]
-    struct File {
-        case: Vec<Case>,
+    fn cases() -> Vec<Case> {
+        calibration::load(calibration::default_dir()).expect("the calibration set loads")
     }
 
     /// A hand-labelled answer of the calibration set.
-    #[derive(Deserialize)]
-    struct Case {
-        id: String,
-        question: String,
-        answer: String,
-        minutes: u32,
-        #[serde(default)]
-        also: Vec<String>,
-    }
-
-    const CALIBRATION: [&str; 6] = [
-        include_str!("../../calibration/senior-backend-fintech.toml"),
-        include_str!("../../calibration/data-engineer-marketplace.toml"),
-        include_str!("../../calibration/engineering-manager-scaleup.toml"),
-        include_str!("../../calibration/frontend-consumer-app.toml"),
-        include_str!("../../calibration/fullstack-b2b-saas.toml"),
-        include_str!("../../calibration/sre-cloud-provider.toml"),
-    ];
-
     fn case(id: &str) -> Case {
-        CALIBRATION
-            .iter()
-            .flat_map(|f| toml::from_str::<File>(f).expect("calibration file parses").case)
+        cases()
+            .into_iter()
             .find(|c| c.id == id)
             .unwrap_or_else(|| panic!("no calibration case {id}"))
     }
 
-    fn item(position: u32, question: &str, answer: &str, minutes: u32) -> GradingItem {
-        let catalog = api::catalog::Catalog::embedded().unwrap();
-        let (_, q) = catalog.question(question).unwrap();
-        GradingItem {
-            position,
-            prompt: q.prompt.clone(),
-            kind: Some(q.kind),
-            is_follow_up: false,
-            answer: answer.to_owned(),
-            time_spent_seconds: Some(minutes * 60),
-            expected_minutes: Some(q.expected_minutes),
-            rubric: q.rubric.clone(),
-            ideal_answer: Some(q.ideal_answer.clone()),
-            tips: q.tips.clone(),
-        }
-    }
-
+    /// The interview a case is graded as (several questions when `repeated`).
     fn input(c: &Case) -> GradingInput {
-        GradingInput {
-            track: None,
-            level: Some("senior".into()),
-            items: std::iter::once(&c.question)
-                .chain(&c.also)
-                .zip(1..)
-                .map(|(q, n)| item(n, q, &c.answer, c.minutes))
-                .collect(),
-        }
+        calibration::input(&api::catalog::Catalog::embedded().unwrap(), c).unwrap()
     }
 
     struct Judge {
@@ -600,9 +555,8 @@ mod judged {
     /// The off-topic answers of the calibration set (each a good answer to another
     /// question), the one the rubric grader rates highest first.
     fn off_topic_cases() -> Vec<(u8, Case)> {
-        let mut cases: Vec<(u8, Case)> = CALIBRATION
-            .iter()
-            .flat_map(|f| toml::from_str::<File>(f).expect("calibration file parses").case)
+        let mut cases: Vec<(u8, Case)> = cases()
+            .into_iter()
             .filter(|c| c.id.ends_with("/off-topic"))
             .map(|c| (rubric::grade(&input(&c)).score, c))
             .collect();

@@ -283,6 +283,7 @@ mod tests {
             covers: String::new(),
             signals: vec![],
             min_signals: 1,
+            core: vec![],
         }
     }
 

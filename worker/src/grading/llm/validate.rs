@@ -284,6 +284,7 @@ mod tests {
             covers: String::new(),
             signals: vec![],
             min_signals: 1,
+            core: vec![],
         };
         GradingItem {
             position: 1,

@@ -7,6 +7,7 @@ pub mod password;
 pub mod report;
 pub mod roles;
 pub mod status;
+pub mod text;
 pub mod tokens;
 
 pub use email::EmailAddress;
@@ -17,6 +18,7 @@ pub use status::{
     DeliveryStatus, InterviewOrigin, InterviewStatus, OutboxStatus, Plan, QuotaSource, StripeEventStatus,
     SubscriptionStatus,
 };
+pub use text::{TextKind, check_optional_text, check_text};
 
 /// A value was rejected; `field` names the request field it came from when known.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -168,6 +168,8 @@ struct Inner {
     detail: String,
     errors: Vec<FieldError>,
     retry_after: Option<u64>,
+    /// For 405: the `Allow` header.
+    allow: Option<String>,
     upgrade: Option<UpgradeHint>,
     source: Option<anyhow::Error>,
     /// Already logged where it happened (a panic): not logged again.
@@ -183,6 +185,7 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
+            allow: None,
             upgrade: None,
             source: None,
             logged: false,
@@ -195,6 +198,12 @@ impl ApiError {
         error.0.status = status;
         error.0.title = status.canonical_reason().unwrap_or("Error");
         error
+    }
+
+    /// For 405: the methods the path allows, as the `Allow` header.
+    pub fn with_allow(mut self, allow: Option<String>) -> Self {
+        self.0.allow = allow;
+        self
     }
 
     pub fn with_upgrade(mut self, upgrade: UpgradeHint) -> Self {
@@ -342,6 +351,9 @@ impl ResponseError for ApiError {
         response.insert_header((header::CONTENT_TYPE, PROBLEM_CONTENT_TYPE));
         if let Some(secs) = self.0.retry_after {
             response.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if let Some(allow) = &self.0.allow {
+            response.insert_header((header::ALLOW, allow.as_str()));
         }
         if self.0.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

@@ -76,13 +76,15 @@ pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Err
 }
 
 /// The app's default service: an unknown path is a 404; a known path with another
-/// method a 405.
+/// method a 405, carrying `Allow` with the path's methods.
 pub async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    if req.resource_map().has_resource(req.path()) {
+    let allow = crate::http::allow::allowed_methods(req.path());
+    if allow.is_some() || req.resource_map().has_resource(req.path()) {
         Err(ApiError::new(
             ProblemType::MethodNotAllowed,
             format!("{} is not supported on this path", req.method()),
-        ))
+        )
+        .with_allow(allow))
     } else {
         Err(ApiError::not_found("there is nothing at this path"))
     }
@@ -128,6 +130,13 @@ pub fn rewrite_as_problem<B: MessageBody + 'static>(
         header::CONTENT_TYPE,
         HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
     );
+    if status == StatusCode::METHOD_NOT_ALLOWED && !res.headers().contains_key(header::ALLOW) {
+        let allow = crate::http::allow::allowed_methods(req.path())
+            .and_then(|methods| HeaderValue::from_str(&methods).ok());
+        if let Some(allow) = allow {
+            res.headers_mut().insert(header::ALLOW, allow);
+        }
+    }
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, res)
             .map_into_boxed_body()

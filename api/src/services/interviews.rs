@@ -16,8 +16,10 @@ use crate::catalog::matching::Text;
 use crate::catalog::{Catalog, Question, QuestionKind, Track};
 use crate::config::Config;
 use crate::domain::report::Report;
-use crate::domain::{EmailAddress, Role};
-use crate::domain::{InterviewOrigin, InterviewStatus, Plan};
+use crate::domain::{
+    EmailAddress, InterviewOrigin, InterviewStatus, Plan, QuotaSource, Role, TextKind, check_optional_text,
+    check_text,
+};
 use crate::entities::{interview_questions, interviews, reports};
 use crate::jobs::{self, GradeInterview};
 use crate::services::idempotency::{self, IdempotencyError, Idempotent, StoredResponse};
@@ -106,6 +108,8 @@ fn validate_candidate(candidate: Option<Candidate>) -> Result<Option<Candidate>,
     {
         return Err(invalid("candidate.external_ref", "must be 1 to 200 characters"));
     }
+    check_optional_text(c.external_ref.as_deref(), TextKind::Line)
+        .map_err(|e| invalid("candidate.external_ref", e.message))?;
     Ok(Some(Candidate {
         email: email.as_str().to_owned(),
         name,
@@ -176,13 +180,13 @@ impl From<&Track> for TrackSummary {
 pub struct InterviewView {
     pub id: Uuid,
     /// `in_progress`, `submitted`, `grading`, `graded` or `failed`.
-    pub status: String,
+    pub status: InterviewStatus,
     /// `session` (asked one question at a time) or `transcript` (posted whole).
-    pub origin: String,
+    pub origin: InterviewOrigin,
     pub track: Option<TrackSummary>,
     pub candidate: Option<Candidate>,
     /// `trial` (the free interview) or `plan`.
-    pub quota_source: String,
+    pub quota_source: QuotaSource,
     pub started_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub graded_at: Option<DateTime<Utc>>,
@@ -200,8 +204,8 @@ pub struct InterviewView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct InterviewSummary {
     pub id: Uuid,
-    pub status: String,
-    pub origin: String,
+    pub status: InterviewStatus,
+    pub origin: InterviewOrigin,
     pub track: Option<TrackSummary>,
     pub candidate: Option<Candidate>,
     pub started_at: DateTime<Utc>,
@@ -221,8 +225,8 @@ impl InterviewSummary {
     fn new(i: &interviews::Model, catalog: &Catalog) -> Self {
         Self {
             id: i.id,
-            status: i.status.to_string(),
-            origin: i.origin.to_string(),
+            status: i.status,
+            origin: i.origin,
             track: i
                 .track_id
                 .as_deref()
@@ -255,11 +259,11 @@ fn view(i: &interviews::Model, questions: &[interview_questions::Model], catalog
         .map(QuestionView::from);
     InterviewView {
         id: i.id,
-        status: i.status.to_string(),
-        origin: i.origin.to_string(),
+        status: i.status,
+        origin: i.origin,
         track: track.map(TrackSummary::from),
         candidate: candidate_of(i),
-        quota_source: i.quota_source.to_string(),
+        quota_source: i.quota_source,
         started_at: i.started_at,
         submitted_at: i.submitted_at,
         graded_at: i.graded_at,
@@ -461,6 +465,7 @@ pub async fn start(
     request: StartInterview,
     key: Option<&Idempotent>,
 ) -> Result<Created<InterviewView>, InterviewsError> {
+    check_text(&request.track_id, TextKind::Line).map_err(|e| invalid("track_id", e.message))?;
     let track = deps
         .catalog
         .track(&request.track_id)
@@ -531,6 +536,7 @@ pub async fn answer(
             format!("must be at most {MAX_ANSWER_CHARS} characters"),
         ));
     }
+    check_text(&request.answer, TextKind::Long).map_err(|e| invalid("answer", e.message))?;
     let txn = crate::db::begin_write(deps.db).await?;
     let interview = find(&txn, access, interview_id).await?;
     if interview.status != InterviewStatus::InProgress {
@@ -616,7 +622,7 @@ pub async fn answer(
 pub struct SubmitResponse {
     pub interview_id: Uuid,
     /// `submitted` at first; `grading`, `graded` or `failed` on a repeat.
-    pub status: String,
+    pub status: InterviewStatus,
 }
 
 /// Ends the interview and queues its grading in the same transaction. Submitting an
@@ -632,7 +638,7 @@ pub async fn submit(
     if interview.status != InterviewStatus::InProgress {
         return Ok(SubmitResponse {
             interview_id,
-            status: interview.status.to_string(),
+            status: interview.status,
         });
     }
     let answered = interview_questions::Entity::find()
@@ -662,7 +668,7 @@ pub async fn submit(
     txn.commit().await?;
     Ok(SubmitResponse {
         interview_id,
-        status: InterviewStatus::Submitted.to_string(),
+        status: InterviewStatus::Submitted,
     })
 }
 
@@ -713,7 +719,7 @@ pub struct TranscriptRequest {
 pub struct TranscriptResponse {
     pub interview_id: Uuid,
     /// Always `submitted`.
-    pub status: String,
+    pub status: InterviewStatus,
 }
 
 enum ItemSource<'a> {
@@ -730,6 +736,8 @@ pub async fn submit_transcript(
     request: TranscriptRequest,
     key: Option<&Idempotent>,
 ) -> Result<Created<TranscriptResponse>, InterviewsError> {
+    check_optional_text(request.track_id.as_deref(), TextKind::Line)
+        .map_err(|e| invalid("track_id", e.message))?;
     let track = match &request.track_id {
         Some(id) => Some(
             deps.catalog
@@ -747,6 +755,11 @@ pub async fn submit_transcript(
     let mut sources = Vec::with_capacity(request.items.len());
     for (i, item) in request.items.iter().enumerate() {
         let at = |f: &str| format!("items[{i}].{f}");
+        check_optional_text(item.question_id.as_deref(), TextKind::Line)
+            .map_err(|e| invalid(at("question_id"), e.message))?;
+        check_optional_text(item.question.as_deref(), TextKind::Long)
+            .map_err(|e| invalid(at("question"), e.message))?;
+        check_text(&item.answer, TextKind::Long).map_err(|e| invalid(at("answer"), e.message))?;
         let source = match (&item.question_id, &item.question) {
             (Some(id), None) => {
                 let found = match track {
@@ -852,7 +865,7 @@ pub async fn submit_transcript(
             202,
             TranscriptResponse {
                 interview_id: interview.id,
-                status: InterviewStatus::Submitted.to_string(),
+                status: InterviewStatus::Submitted,
             },
         ))
     })

@@ -532,6 +532,23 @@ fn figment_error(error: figment::Error) -> ConfigError {
     }
 }
 
+/// Loads the configuration the way every binary (`api`, `worker`, `rehearse`) does:
+/// TLS provider and logging set up, or one clear line on stderr and exit code 2 on a bad
+/// setting.
+pub fn load_config_or_exit() -> Result<Config, std::process::ExitCode> {
+    crate::telemetry::install_crypto_provider();
+    match load() {
+        Ok(config) => {
+            crate::telemetry::init(&config.settings.log);
+            Ok(config)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(std::process::ExitCode::from(2))
+        }
+    }
+}
+
 /// Loads, validates and resolves the configuration, creating the data directory and the
 /// generated JWT secret when they do not exist yet.
 pub fn load() -> Result<Config, ConfigError> {

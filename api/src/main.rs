@@ -3,19 +3,14 @@
 
 use std::process::ExitCode;
 
-use api::{AppState, config, http::Application, telemetry};
+use api::{AppState, config, http::Application};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    telemetry::install_crypto_provider();
-    let config = match config::load() {
+    let config = match config::load_config_or_exit() {
         Ok(config) => config,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    telemetry::init(&config.settings.log);
     api::exit_code("api", run(config).await)
 }
 

@@ -15,23 +15,6 @@ pub mod queues;
 pub mod runner;
 pub mod webhook_client;
 
-use api::config::Config;
 pub use context::JobContext;
 pub use queues::{WORKER_POOL_SIZE, WorkerOptions, build_monitor, prepare};
 pub use runner::{JobError, JobHandler, execute};
-
-/// Loads the configuration the way every binary does: one clear line and exit code 2
-/// on a bad setting.
-pub fn load_config_or_exit() -> Result<Config, std::process::ExitCode> {
-    api::telemetry::install_crypto_provider();
-    match api::config::load() {
-        Ok(config) => {
-            api::telemetry::init(&config.settings.log);
-            Ok(config)
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            Err(std::process::ExitCode::from(2))
-        }
-    }
-}

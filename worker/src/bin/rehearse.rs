@@ -8,7 +8,7 @@ use api::http::Application;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = match worker::load_config_or_exit() {
+    let config = match api::config::load_config_or_exit() {
         Ok(config) => config,
         Err(code) => return code,
     };

@@ -7,7 +7,7 @@ use api::AppState;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = match worker::load_config_or_exit() {
+    let config = match api::config::load_config_or_exit() {
         Ok(config) => config,
         Err(code) => return code,
     };

@@ -80,8 +80,7 @@ pub async fn list(
     access: &OrganizationAccess,
 ) -> Result<Vec<api_keys::Model>, ApiKeysError> {
     access.require_member_role(Role::Admin)?;
-    Ok(api_keys::Entity::find()
-        .filter(api_keys::Column::OrganizationId.eq(access.organization.id))
+    Ok(api_keys::Entity::of_organization(access.organization.id)
         .order_by_desc(api_keys::Column::CreatedAt)
         .all(db)
         .await?)
@@ -96,8 +95,8 @@ pub async fn revoke(
     key_id: Uuid,
 ) -> Result<(), ApiKeysError> {
     access.require_member_role(Role::Admin)?;
-    let key = api_keys::Entity::find_by_id(key_id)
-        .filter(api_keys::Column::OrganizationId.eq(access.organization.id))
+    let key = api_keys::Entity::of_organization(access.organization.id)
+        .filter(api_keys::Column::Id.eq(key_id))
         .one(db)
         .await?
         .ok_or(ApiKeysError::NotFound)?;

@@ -39,8 +39,8 @@ pub enum Stored {
 }
 
 async fn load(job: &GradeInterview, db: &impl ConnectionTrait) -> Result<interviews::Model, WorkError> {
-    interviews::Entity::find_by_id(job.interview_id)
-        .filter(interviews::Column::OrganizationId.eq(job.organization_id))
+    interviews::Entity::of_organization(job.organization_id)
+        .filter(interviews::Column::Id.eq(job.interview_id))
         .one(db)
         .await
         .doing(|| format!("cannot load interview {}", job.interview_id))?
@@ -74,9 +74,7 @@ pub async fn start(deps: Deps<'_>, job: &GradeInterview) -> Result<Option<Starte
         .await
         .doing(|| format!("cannot mark interview {} grading", interview.id))?;
 
-    let questions = interview_questions::Entity::find()
-        .filter(interview_questions::Column::OrganizationId.eq(interview.organization_id))
-        .filter(interview_questions::Column::InterviewId.eq(interview.id))
+    let questions = interview_questions::Entity::of(&interview)
         .filter(interview_questions::Column::AnsweredAt.is_not_null())
         .order_by_asc(interview_questions::Column::Position)
         .all(db)

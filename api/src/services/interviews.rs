@@ -5,8 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,7 +17,7 @@ use crate::catalog::{Catalog, Question, QuestionKind, Track};
 use crate::config::Config;
 use crate::domain::report::Report;
 use crate::domain::{
-    EmailAddress, InterviewOrigin, InterviewStatus, Plan, QuotaSource, Role, TextKind, check_optional_text,
+    EmailAddress, InterviewOrigin, InterviewStatus, Plan, QuotaSource, TextKind, check_optional_text,
     check_text,
 };
 use crate::entities::{interview_questions, interviews, reports};
@@ -276,25 +276,13 @@ fn view(i: &interviews::Model, questions: &[interview_questions::Model], catalog
 
 // ------------------------------------------------------------------------- access
 
-/// Who may see an interview: owners, admins and API keys see the organization's
-/// interviews; members see the ones they started.
-fn visible_to(access: &OrganizationAccess) -> Condition {
-    let base = Condition::all().add(interviews::Column::OrganizationId.eq(access.organization.id));
-    match (access.actor, access.role) {
-        (Actor::User { user_id }, Some(Role::Member)) => {
-            base.add(interviews::Column::CreatedByUserId.eq(user_id))
-        }
-        _ => base,
-    }
-}
-
 async fn find<C: ConnectionTrait>(
     db: &C,
     access: &OrganizationAccess,
     id: Uuid,
 ) -> Result<interviews::Model, InterviewsError> {
-    interviews::Entity::find_by_id(id)
-        .filter(visible_to(access))
+    interviews::Entity::visible_to(access)
+        .filter(interviews::Column::Id.eq(id))
         .one(db)
         .await?
         .ok_or(InterviewsError::NotFound)
@@ -304,9 +292,7 @@ async fn questions_of<C: ConnectionTrait>(
     db: &C,
     interview: &interviews::Model,
 ) -> Result<Vec<interview_questions::Model>, InterviewsError> {
-    Ok(interview_questions::Entity::find()
-        .filter(interview_questions::Column::OrganizationId.eq(interview.organization_id))
-        .filter(interview_questions::Column::InterviewId.eq(interview.id))
+    Ok(interview_questions::Entity::of(&interview)
         .order_by_asc(interview_questions::Column::Position)
         .all(db)
         .await?)
@@ -542,9 +528,8 @@ pub async fn answer(
     if interview.status != InterviewStatus::InProgress {
         return Err(InterviewsError::NotInProgress(interview.status));
     }
-    let row = interview_questions::Entity::find_by_id(request.question_id)
-        .filter(interview_questions::Column::OrganizationId.eq(interview.organization_id))
-        .filter(interview_questions::Column::InterviewId.eq(interview.id))
+    let row = interview_questions::Entity::of(&interview)
+        .filter(interview_questions::Column::Id.eq(request.question_id))
         .one(&txn)
         .await?
         .ok_or(InterviewsError::QuestionNotFound)?;
@@ -641,9 +626,7 @@ pub async fn submit(
             status: interview.status,
         });
     }
-    let answered = interview_questions::Entity::find()
-        .filter(interview_questions::Column::OrganizationId.eq(interview.organization_id))
-        .filter(interview_questions::Column::InterviewId.eq(interview.id))
+    let answered = interview_questions::Entity::of(&interview)
         .filter(interview_questions::Column::AnsweredAt.is_not_null())
         .count(&txn)
         .await?;
@@ -899,8 +882,7 @@ pub async fn list(
     page: u64,
     per_page: u64,
 ) -> Result<InterviewPage, InterviewsError> {
-    let paginator = interviews::Entity::find()
-        .filter(visible_to(access))
+    let paginator = interviews::Entity::visible_to(access)
         .order_by_desc(interviews::Column::CreatedAt)
         .order_by_desc(interviews::Column::Id)
         .paginate(deps.db, per_page);
@@ -924,9 +906,7 @@ pub async fn report(
     id: Uuid,
 ) -> Result<Report, InterviewsError> {
     let interview = find(deps.db, access, id).await?;
-    let row = reports::Entity::find()
-        .filter(reports::Column::OrganizationId.eq(interview.organization_id))
-        .filter(reports::Column::InterviewId.eq(interview.id))
+    let row = reports::Entity::of(&interview)
         .one(deps.db)
         .await?
         .ok_or_else(|| InterviewsError::ReportNotReady(interview.status))?;
@@ -960,8 +940,7 @@ pub async fn revoke_share(
     let now = Utc::now();
     let updated = reports::Entity::update_many()
         .col_expr(reports::Column::ShareRevokedAt, Expr::value(Some(now)))
-        .filter(reports::Column::OrganizationId.eq(interview.organization_id))
-        .filter(reports::Column::InterviewId.eq(interview.id))
+        .filter(reports::Entity::of_condition(&interview))
         .exec(deps.db)
         .await?;
     if updated.rows_affected == 0 {
@@ -978,9 +957,7 @@ pub async fn renew_share(
 ) -> Result<String, InterviewsError> {
     let interview = find(deps.db, access, id).await?;
     let txn = crate::db::begin_write(deps.db).await?;
-    let row = reports::Entity::find()
-        .filter(reports::Column::OrganizationId.eq(interview.organization_id))
-        .filter(reports::Column::InterviewId.eq(interview.id))
+    let row = reports::Entity::of(&interview)
         .one(&txn)
         .await?
         .ok_or_else(|| InterviewsError::ReportNotReady(interview.status))?;

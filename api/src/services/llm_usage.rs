@@ -60,8 +60,7 @@ pub async fn recent<C: ConnectionTrait>(
     organization_id: Uuid,
     days: i64,
 ) -> Result<Vec<llm_usage::Model>, DbErr> {
-    llm_usage::Entity::find()
-        .filter(llm_usage::Column::OrganizationId.eq(organization_id))
+    llm_usage::Entity::of_organization(organization_id)
         .filter(llm_usage::Column::Day.gte(day(days - 1)))
         .order_by_desc(llm_usage::Column::Day)
         .all(db)

@@ -13,6 +13,7 @@ pub mod mail;
 pub mod organizations;
 pub mod quota;
 pub mod sharing;
+pub mod tenancy;
 pub mod web;
 pub mod webhooks;
 pub mod work;

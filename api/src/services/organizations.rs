@@ -172,8 +172,7 @@ pub async fn members<C: ConnectionTrait>(
     db: &C,
     organization_id: Uuid,
 ) -> Result<Vec<Member>, OrganizationsError> {
-    let rows = memberships::Entity::find()
-        .filter(memberships::Column::OrganizationId.eq(organization_id))
+    let rows = memberships::Entity::of_organization(organization_id)
         .order_by_asc(memberships::Column::CreatedAt)
         .all(db)
         .await?;

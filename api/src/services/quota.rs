@@ -211,8 +211,10 @@ pub async fn consume<C: ConnectionTrait>(
                 quota_periods::Column::Used,
                 sea_orm::ExprTrait::add(Expr::col(quota_periods::Column::Used), 1),
             )
-            .filter(quota_periods::Column::OrganizationId.eq(organization.id))
-            .filter(quota_periods::Column::PeriodStart.eq(allowance.period_start))
+            .filter(quota_periods::Entity::period_condition(
+                organization.id,
+                allowance.period_start,
+            ))
             .filter(sea_orm::ExprTrait::lt(
                 Expr::col(quota_periods::Column::Used),
                 Expr::col(quota_periods::Column::Allowance),
@@ -246,8 +248,10 @@ pub async fn refund<C: ConnectionTrait>(db: &C, interview: &interviews::Model) -
                     quota_periods::Column::Used,
                     sea_orm::ExprTrait::sub(Expr::col(quota_periods::Column::Used), 1),
                 )
-                .filter(quota_periods::Column::OrganizationId.eq(interview.organization_id))
-                .filter(quota_periods::Column::PeriodStart.eq(period_start))
+                .filter(quota_periods::Entity::period_condition(
+                    interview.organization_id,
+                    period_start,
+                ))
                 .filter(quota_periods::Column::Used.gt(0))
                 .exec(db)
                 .await?;

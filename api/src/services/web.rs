@@ -6,8 +6,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -321,14 +321,13 @@ pub async fn save_draft(
             "an answer is at most {MAX_ANSWER_CHARS} characters"
         )));
     }
-    let interview = interviews::Entity::find_by_id(interview_id)
-        .filter(visible_to(access))
+    let interview = interviews::Entity::visible_to(access)
+        .filter(interviews::Column::Id.eq(interview_id))
         .one(db)
         .await?
         .ok_or(WebError::NotFound)?;
-    let question = interview_questions::Entity::find_by_id(question_id)
-        .filter(interview_questions::Column::OrganizationId.eq(interview.organization_id))
-        .filter(interview_questions::Column::InterviewId.eq(interview.id))
+    let question = interview_questions::Entity::of(&interview)
+        .filter(interview_questions::Column::Id.eq(question_id))
         .one(db)
         .await?
         .ok_or(WebError::NotFound)?;
@@ -372,18 +371,6 @@ pub async fn draft(
 
 // ------------------------------------------------------------------------- history
 
-/// Who may see an interview (the interviews service's rule): owners and admins see the
-/// organization's, members their own.
-fn visible_to(access: &OrganizationAccess) -> Condition {
-    let base = Condition::all().add(interviews::Column::OrganizationId.eq(access.organization.id));
-    match (access.actor, access.role) {
-        (Actor::User { user_id }, Some(Role::Member)) => {
-            base.add(interviews::Column::CreatedByUserId.eq(user_id))
-        }
-        _ => base,
-    }
-}
-
 /// Filters of the history page.
 #[derive(Debug, Clone, Default)]
 pub struct HistoryFilter {
@@ -419,7 +406,7 @@ pub async fn history(
     page: u64,
     per_page: u64,
 ) -> Result<HistoryPage, WebError> {
-    let mut condition = visible_to(access);
+    let mut condition = interviews::Entity::visible_condition(access);
     if let Some(track) = &filter.track_id {
         condition = condition.add(interviews::Column::TrackId.eq(track.clone()));
     }
@@ -430,10 +417,9 @@ pub async fn history(
         condition = condition.add(interviews::Column::StartedAt.lt(until));
     }
     if let Some(verdict) = &filter.verdict {
-        let graded = reports::Entity::find()
+        let graded = reports::Entity::of_organization(access.organization.id)
             .select_only()
             .column(reports::Column::InterviewId)
-            .filter(reports::Column::OrganizationId.eq(access.organization.id))
             .filter(reports::Column::Verdict.eq(verdict.clone()))
             .as_query()
             .to_owned();
@@ -451,12 +437,11 @@ pub async fn history(
     let graded = if ids.is_empty() {
         Vec::new()
     } else {
-        reports::Entity::find()
+        reports::Entity::of_organization(access.organization.id)
             .select_only()
             .column(reports::Column::InterviewId)
             .column(reports::Column::Verdict)
             .column(reports::Column::Score)
-            .filter(reports::Column::OrganizationId.eq(access.organization.id))
             .filter(reports::Column::InterviewId.is_in(ids))
             .into_tuple::<(Uuid, String, i32)>()
             .all(db)
@@ -488,8 +473,7 @@ pub async fn in_progress(
     db: &DatabaseConnection,
     access: &OrganizationAccess,
 ) -> Result<Option<Uuid>, WebError> {
-    let mut query = interviews::Entity::find()
-        .filter(interviews::Column::OrganizationId.eq(access.organization.id))
+    let mut query = interviews::Entity::of_organization(access.organization.id)
         .filter(interviews::Column::Status.eq(InterviewStatus::InProgress));
     if let Actor::User { user_id } = access.actor {
         query = query.filter(interviews::Column::CreatedByUserId.eq(user_id));
@@ -549,17 +533,11 @@ pub async fn export(db: &DatabaseConnection, user_id: Uuid) -> Result<Export, We
         .await?;
     let mut interviews = Vec::with_capacity(rows.len());
     for i in rows {
-        let questions = interview_questions::Entity::find()
-            .filter(interview_questions::Column::OrganizationId.eq(i.organization_id))
-            .filter(interview_questions::Column::InterviewId.eq(i.id))
+        let questions = interview_questions::Entity::of(&i)
             .order_by_asc(interview_questions::Column::Position)
             .all(db)
             .await?;
-        let report = reports::Entity::find()
-            .filter(reports::Column::OrganizationId.eq(i.organization_id))
-            .filter(reports::Column::InterviewId.eq(i.id))
-            .one(db)
-            .await?;
+        let report = reports::Entity::of(&i).one(db).await?;
         interviews.push(ExportInterview {
             id: i.id,
             organization_id: i.organization_id,

@@ -224,9 +224,7 @@ pub async fn create(
             message: format!("must be a non-empty list of {EVENTS:?}"),
         });
     }
-    let existing = webhook_endpoints::Entity::find()
-        .filter(webhook_endpoints::Column::OrganizationId.eq(access.organization.id))
-        .filter(webhook_endpoints::Column::DisabledAt.is_null())
+    let existing = webhook_endpoints::Entity::live_of(access.organization.id)
         .all(db)
         .await?;
     if existing.len() >= MAX_ENDPOINTS {
@@ -258,9 +256,7 @@ pub async fn list(
     access: &OrganizationAccess,
 ) -> Result<Vec<EndpointView>, WebhooksError> {
     access.require_admin_or_key()?;
-    let rows = webhook_endpoints::Entity::find()
-        .filter(webhook_endpoints::Column::OrganizationId.eq(access.organization.id))
-        .filter(webhook_endpoints::Column::DisabledAt.is_null())
+    let rows = webhook_endpoints::Entity::live_of(access.organization.id)
         .order_by_asc(webhook_endpoints::Column::CreatedAt)
         .all(db)
         .await?;
@@ -273,9 +269,8 @@ async fn endpoint(
     id: Uuid,
 ) -> Result<webhook_endpoints::Model, WebhooksError> {
     access.require_admin_or_key()?;
-    webhook_endpoints::Entity::find_by_id(id)
-        .filter(webhook_endpoints::Column::OrganizationId.eq(access.organization.id))
-        .filter(webhook_endpoints::Column::DisabledAt.is_null())
+    webhook_endpoints::Entity::live_of(access.organization.id)
+        .filter(webhook_endpoints::Column::Id.eq(id))
         .one(db)
         .await?
         .ok_or(WebhooksError::NotFound)
@@ -306,8 +301,7 @@ pub async fn deliveries(
     id: Uuid,
 ) -> Result<Vec<DeliveryView>, WebhooksError> {
     let endpoint = endpoint(db, access, id).await?;
-    let rows = webhook_deliveries::Entity::find()
-        .filter(webhook_deliveries::Column::OrganizationId.eq(access.organization.id))
+    let rows = webhook_deliveries::Entity::of_organization(access.organization.id)
         .filter(webhook_deliveries::Column::EndpointId.eq(endpoint.id))
         .order_by_desc(webhook_deliveries::Column::CreatedAt)
         .limit(100)
@@ -338,9 +332,7 @@ pub async fn publish<C: ConnectionTrait>(
     data: EventData,
 ) -> Result<(), sea_orm::DbErr> {
     let event_type = data.event_type();
-    let endpoints = webhook_endpoints::Entity::find()
-        .filter(webhook_endpoints::Column::OrganizationId.eq(organization_id))
-        .filter(webhook_endpoints::Column::DisabledAt.is_null())
+    let endpoints = webhook_endpoints::Entity::live_of(organization_id)
         .all(db)
         .await?;
     let event = WebhookEvent {
@@ -418,12 +410,12 @@ pub async fn outgoing(db: &DatabaseConnection, delivery_id: Uuid) -> Result<Outg
     if delivery.status != DeliveryStatus::Pending {
         return Ok(Outgoing::Settled);
     }
-    let endpoint = webhook_endpoints::Entity::find_by_id(delivery.endpoint_id)
-        .filter(webhook_endpoints::Column::OrganizationId.eq(delivery.organization_id))
+    let endpoint = webhook_endpoints::Entity::live_of(delivery.organization_id)
+        .filter(webhook_endpoints::Column::Id.eq(delivery.endpoint_id))
         .one(db)
         .await
         .doing(|| format!("cannot load webhook endpoint {}", delivery.endpoint_id))?;
-    match endpoint.filter(|e| e.disabled_at.is_none()) {
+    match endpoint {
         Some(endpoint) => Ok(Outgoing::Ready {
             delivery: Box::new(delivery),
             endpoint: Box::new(endpoint),

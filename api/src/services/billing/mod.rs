@@ -264,8 +264,7 @@ pub async fn checkout(
     };
     let price = price.ok_or(BillingError::NotConfigured)?;
     let seats = match plan {
-        Plan::Team => memberships::Entity::find()
-            .filter(memberships::Column::OrganizationId.eq(access.organization.id))
+        Plan::Team => memberships::Entity::of_organization(access.organization.id)
             .all(deps.db)
             .await?
             .len()
@@ -717,8 +716,7 @@ async fn notify<C: ConnectionTrait>(
     event_id: &str,
     notice: Notice,
 ) -> Result<(), BillingError> {
-    let Some(owner) = memberships::Entity::find()
-        .filter(memberships::Column::OrganizationId.eq(organization_id))
+    let Some(owner) = memberships::Entity::of_organization(organization_id)
         .filter(memberships::Column::Role.eq(Role::Owner.as_str()))
         .order_by_asc(memberships::Column::CreatedAt)
         .one(db)

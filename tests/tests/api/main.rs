@@ -28,4 +28,5 @@ mod web_auth;
 mod web_billing;
 mod web_interview;
 mod web_report;
+mod web_settings;
 mod webhooks;

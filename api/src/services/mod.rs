@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod billing;
+pub mod grading;
 pub mod idempotency;
 pub mod interviews;
 pub mod llm_usage;
@@ -12,7 +13,9 @@ pub mod mail;
 pub mod organizations;
 pub mod quota;
 pub mod sharing;
+pub mod web;
 pub mod webhooks;
+pub mod work;
 
 use sea_orm::{DbErr, SqlErr};
 

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use model::{Criterion, FollowUp, Question, QuestionKind, Track};
+pub use model::{Criterion, FollowUp, Misconception, Question, QuestionKind, Track, split_alternatives};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/catalog_files.rs"));
@@ -66,8 +66,24 @@ impl Catalog {
 
     pub fn from_files(files: impl IntoIterator<Item = (String, String)>) -> Result<Self, CatalogError> {
         let mut tracks = Vec::new();
+        let mut echoes = Vec::new();
         for (name, contents) in files {
-            tracks.push(validate::parse_track(&name, &contents)?);
+            let (track, found) = validate::parse_track(&name, &contents)?;
+            tracks.push(track);
+            echoes.extend(found);
+        }
+        // A signal or core phrase that only repeats the prompt is an error once every
+        // track carries core concepts; until then (tracks being converted) a warning.
+        if let Some(first) = echoes.first() {
+            if tracks.iter().all(validate::carries_core) {
+                return Err(CatalogError {
+                    file: first.file.clone(),
+                    message: first.message.clone(),
+                });
+            }
+            for echo in &echoes {
+                tracing::warn!(%echo, "catalog phrase echoes the prompt");
+            }
         }
         if tracks.is_empty() {
             return Err(CatalogError {

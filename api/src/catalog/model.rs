@@ -38,10 +38,52 @@ pub struct Criterion {
     pub weight: u32,
     /// What a strong answer covers, shown when it is missing.
     pub covers: String,
-    /// Phrases that show coverage.
+    /// Supporting phrases. When `core` is set they count only in a sentence that also
+    /// states one of the core concepts; without `core` they show coverage on their own.
     pub signals: Vec<String>,
     /// Distinct signals needed for full credit.
     pub min_signals: u32,
+    /// The criterion's core concepts (2 to 6), each a `|`-separated list of alternative
+    /// phrasings: `"idempotency key|idempotent key|dedup key"`. Empty for older tracks.
+    #[serde(default)]
+    pub core: Vec<String>,
+}
+
+impl Criterion {
+    /// Each core concept as its list of alternative phrasings.
+    pub fn core_concepts(&self) -> impl Iterator<Item = Vec<&str>> + '_ {
+        self.core.iter().map(|c| split_alternatives(c))
+    }
+}
+
+/// A claim a competent interviewer would mark wrong, with how it is recognised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Misconception {
+    /// kebab-case, unique within its question (follow-ups included).
+    pub id: String,
+    /// The wrong claim, in words.
+    pub claim: String,
+    /// Alternative patterns. A pattern is ` + `-joined parts, each part a `|`-separated
+    /// list of phrasings; it matches when every part appears in one sentence that does
+    /// not negate it.
+    pub when: Vec<String>,
+    /// What a good interviewer would say instead.
+    pub correction: String,
+}
+
+impl Misconception {
+    /// Each pattern as its parts, each part as its alternatives.
+    pub fn patterns(&self) -> impl Iterator<Item = Vec<Vec<&str>>> + '_ {
+        self.when
+            .iter()
+            .map(|w| w.split(" + ").map(split_alternatives).collect())
+    }
+}
+
+/// `"a|b | c"` as `["a", "b", "c"]` (trimmed; empty pieces kept so validation sees them).
+pub fn split_alternatives(s: &str) -> Vec<&str> {
+    s.split('|').map(str::trim).collect()
 }
 
 /// A question asked after another when its answer mentions one of `trigger`.
@@ -55,6 +97,8 @@ pub struct FollowUp {
     pub ideal_answer: String,
     pub tips: Vec<String>,
     pub rubric: Vec<Criterion>,
+    #[serde(default)]
+    pub misconceptions: Vec<Misconception>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +113,8 @@ pub struct Question {
     pub rubric: Vec<Criterion>,
     #[serde(default)]
     pub follow_ups: Vec<FollowUp>,
+    #[serde(default)]
+    pub misconceptions: Vec<Misconception>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -197,3 +197,216 @@ impl From<WebhooksError> for ApiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The problem every service error becomes, pinned: status, type, title, detail,
+    //! extra members and headers.
+
+    use actix_web::ResponseError;
+    use actix_web::http::header;
+
+    use super::*;
+    use crate::services::billing::signature::SignatureError;
+
+    fn render(name: &str, error: ApiError) -> serde_json::Value {
+        let response = error.error_response();
+        let header = |name: header::HeaderName| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        serde_json::json!({
+            "case": name,
+            "problem": error.problem(),
+            "content_type": header(header::CONTENT_TYPE),
+            "retry_after": header(header::RETRY_AFTER),
+            "www_authenticate": header(header::WWW_AUTHENTICATE),
+        })
+    }
+
+    #[test]
+    fn every_service_error_has_a_pinned_problem() {
+        let rejected = |code: &str| {
+            BillingError::Stripe(StripeFailure::Rejected {
+                status: 402,
+                code: code.to_owned(),
+                message: "Your card was declined.".to_owned(),
+            })
+        };
+        let cases: Vec<(&str, ApiError)> = vec![
+            ("accounts/email-taken", AccountsError::EmailTaken.into()),
+            (
+                "accounts/invalid-credentials",
+                AccountsError::InvalidCredentials.into(),
+            ),
+            (
+                "accounts/login-throttled",
+                AccountsError::LoginThrottled { retry_after_secs: 42 }.into(),
+            ),
+            (
+                "accounts/invalid-refresh-token",
+                AccountsError::InvalidRefreshToken.into(),
+            ),
+            (
+                "accounts/invalid-email-token",
+                AccountsError::InvalidEmailToken.into(),
+            ),
+            ("accounts/not-a-member", AccountsError::NotAMember.into()),
+            (
+                "accounts/unexpected",
+                AccountsError::Unexpected(anyhow::anyhow!("boom")).into(),
+            ),
+            ("organizations/not-found", OrganizationsError::NotFound.into()),
+            (
+                "organizations/forbidden",
+                OrganizationsError::Forbidden("only owners may").into(),
+            ),
+            (
+                "organizations/user-not-found",
+                OrganizationsError::UserNotFound.into(),
+            ),
+            (
+                "organizations/already-member",
+                OrganizationsError::AlreadyMember.into(),
+            ),
+            (
+                "organizations/email-not-verified",
+                OrganizationsError::EmailNotVerified.into(),
+            ),
+            (
+                "organizations/personal",
+                OrganizationsError::PersonalOrganization.into(),
+            ),
+            ("api-keys/not-found", ApiKeysError::NotFound.into()),
+            ("api-keys/invalid-name", ApiKeysError::InvalidName.into()),
+            (
+                "api-keys/organization",
+                ApiKeysError::Organization(OrganizationsError::NotFound).into(),
+            ),
+            (
+                "interviews/unknown-track",
+                InterviewsError::UnknownTrack("nope".into()).into(),
+            ),
+            ("interviews/not-found", InterviewsError::NotFound.into()),
+            (
+                "interviews/question-not-found",
+                InterviewsError::QuestionNotFound.into(),
+            ),
+            (
+                "interviews/already-answered",
+                InterviewsError::AlreadyAnswered.into(),
+            ),
+            (
+                "interviews/not-in-progress",
+                InterviewsError::NotInProgress("graded".into()).into(),
+            ),
+            (
+                "interviews/nothing-to-grade",
+                InterviewsError::NothingToGrade.into(),
+            ),
+            (
+                "interviews/report-not-ready",
+                InterviewsError::ReportNotReady("grading".into()).into(),
+            ),
+            (
+                "interviews/quota-free",
+                InterviewsError::QuotaExhausted { plan: "free" }.into(),
+            ),
+            (
+                "interviews/quota-pro",
+                InterviewsError::QuotaExhausted { plan: "pro" }.into(),
+            ),
+            (
+                "interviews/quota-team",
+                InterviewsError::QuotaExhausted { plan: "team" }.into(),
+            ),
+            (
+                "interviews/quota-partner",
+                InterviewsError::QuotaExhausted { plan: "partner" }.into(),
+            ),
+            (
+                "interviews/invalid",
+                InterviewsError::Invalid {
+                    field: "answer".into(),
+                    message: "must not be empty".into(),
+                }
+                .into(),
+            ),
+            (
+                "interviews/idempotency-reused",
+                InterviewsError::Idempotency(IdempotencyError::Reused).into(),
+            ),
+            (
+                "interviews/idempotency-raced",
+                InterviewsError::Idempotency(IdempotencyError::Raced).into(),
+            ),
+            ("billing/not-configured", BillingError::NotConfigured.into()),
+            (
+                "billing/no-billing-account",
+                BillingError::NoBillingAccount.into(),
+            ),
+            (
+                "billing/unknown-plan",
+                BillingError::UnknownPlan("gold".into()).into(),
+            ),
+            (
+                "billing/organization",
+                BillingError::Organization(OrganizationsError::Forbidden("owners only")).into(),
+            ),
+            (
+                "billing/stripe-unavailable",
+                BillingError::Stripe(StripeFailure::Unavailable("timeout".into())).into(),
+            ),
+            ("billing/card-declined", rejected("card_declined").into()),
+            ("billing/stripe-rejected", rejected("resource_missing").into()),
+            (
+                "billing/bad-signature",
+                BillingError::BadSignature(SignatureError::Stale).into(),
+            ),
+            (
+                "billing/bad-event",
+                BillingError::BadEvent("no type".into()).into(),
+            ),
+            (
+                "webhooks/invalid",
+                WebhooksError::Invalid {
+                    field: "url",
+                    message: "must be https".into(),
+                }
+                .into(),
+            ),
+            ("webhooks/not-found", WebhooksError::NotFound.into()),
+            (
+                "webhooks/organization",
+                WebhooksError::Organization(OrganizationsError::NotFound).into(),
+            ),
+            (
+                "http/bad-request",
+                ApiError::bad_request("the body is not valid JSON"),
+            ),
+            (
+                "http/unauthorized",
+                ApiError::unauthorized("missing bearer token"),
+            ),
+            ("http/forbidden", ApiError::forbidden("not yours")),
+            (
+                "http/too-many-requests",
+                ApiError::too_many_requests("slow down", 7),
+            ),
+            ("http/unavailable", ApiError::unavailable("busy")),
+            ("http/panicked", ApiError::panicked()),
+            (
+                "http/payload-too-large",
+                crate::http::problem::payload_too_large(2048),
+            ),
+        ];
+        let rendered: Vec<serde_json::Value> = cases
+            .into_iter()
+            .map(|(name, error)| render(name, error))
+            .collect();
+        insta::assert_json_snapshot!("service_error_problems", rendered);
+    }
+}

@@ -2990,6 +2990,7 @@ mod tests {
             covers: covers.to_owned(),
             signals: signals.iter().map(|s| (*s).to_owned()).collect(),
             min_signals: min,
+            core: Vec::new(),
         }
     }
 

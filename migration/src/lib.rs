@@ -13,6 +13,7 @@ mod m20261129_000002_create_interviews;
 mod m20261129_000003_create_billing;
 mod m20261129_000004_create_llm_usage;
 mod m20261129_000005_create_webhooks;
+mod m20261202_000001_index_refresh_tokens_user;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_create_billing::Migration),
             Box::new(m20261129_000004_create_llm_usage::Migration),
             Box::new(m20261129_000005_create_webhooks::Migration),
+            Box::new(m20261202_000001_index_refresh_tokens_user::Migration),
         ]
     }
 }

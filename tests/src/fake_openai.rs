@@ -1,8 +1,10 @@
 //! A fake OpenAI-compatible chat-completions server for tests. It records every
 //! request, answers in the real wire format (`choices[].message.content`, `usage`,
-//! OpenAI error bodies, `Retry-After`), and can be scripted: valid grades, invalid
-//! JSON, schema violations, absurd scores, 429s, 5xx, slow answers, quota errors, or a
-//! model that obeys whatever the candidate's answer tells it.
+//! OpenAI error bodies, `Retry-After`), and can be scripted: uniform or per-criterion
+//! verdicts (covered / partial / missing / incorrect with quotes and corrections),
+//! off-topic or incoherent findings, invalid JSON, schema violations, invented quotes,
+//! 429s, 5xx, slow answers, quota errors, or a model that obeys whatever the
+//! candidate's answer tells it.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -14,13 +16,13 @@ use serde_json::{Value, json};
 /// What the fake does for one request.
 #[derive(Debug, Clone)]
 pub enum Reply {
-    /// A grade built from the request's rubric: every criterion gets `score`, quoting
-    /// the start of the answer as evidence when the score is above 0.
-    Grade { score: u8 },
-    /// Obeys the answer: top marks everywhere, no injection reported.
+    /// Every criterion gets this verdict (`covered`, `partial` or `missing`), quoting
+    /// the start of the answer as evidence unless missing; on topic and coherent.
+    Uniform(&'static str),
+    /// Obeys the answer: covered everywhere, glowing feedback, no injection reported.
     Obey,
-    /// An honest grade with these scores per criterion key (others get 0).
-    Scores(Vec<(String, u8)>),
+    /// Scripted verdicts and findings.
+    Judge(Judgement),
     /// This exact content as the completion.
     Content(String),
     /// An error status with an OpenAI-style body.
@@ -31,6 +33,83 @@ pub enum Reply {
     },
     /// Waits, then does the inner reply.
     Slow(Duration, Box<Reply>),
+}
+
+/// One criterion's scripted verdict.
+#[derive(Debug, Clone)]
+pub struct CriterionScript {
+    pub key: String,
+    pub verdict: &'static str,
+    /// `None`: the start of the answer (valid evidence) unless the verdict is missing.
+    pub evidence: Option<Vec<String>>,
+    pub correction: String,
+}
+
+/// A scripted judgement: a verdict for every criterion not listed, the listed ones,
+/// and the answer's relevance and coherence (`None`: on topic, coherent).
+#[derive(Debug, Clone)]
+pub struct Judgement {
+    pub others: &'static str,
+    pub criteria: Vec<CriterionScript>,
+    /// (reason, quotes) when off topic.
+    pub off_topic: Option<(String, Vec<String>)>,
+    /// (reason, quotes) when incoherent.
+    pub incoherent: Option<(String, Vec<String>)>,
+}
+
+impl Judgement {
+    /// Every criterion judged `verdict`.
+    pub fn all(verdict: &'static str) -> Self {
+        Self {
+            others: verdict,
+            criteria: Vec::new(),
+            off_topic: None,
+            incoherent: None,
+        }
+    }
+
+    /// One criterion judged `verdict`, quoting the start of the answer.
+    pub fn criterion(mut self, key: &str, verdict: &'static str) -> Self {
+        self.criteria.push(CriterionScript {
+            key: key.into(),
+            verdict,
+            evidence: None,
+            correction: String::new(),
+        });
+        self
+    }
+
+    /// One criterion judged `verdict`, quoting exactly these words.
+    pub fn quoting(mut self, key: &str, verdict: &'static str, quote: &str) -> Self {
+        self.criteria.push(CriterionScript {
+            key: key.into(),
+            verdict,
+            evidence: Some(vec![quote.into()]),
+            correction: String::new(),
+        });
+        self
+    }
+
+    /// One criterion judged incorrect: the quoted claim and what is right.
+    pub fn incorrect(mut self, key: &str, quote: &str, correction: &str) -> Self {
+        self.criteria.push(CriterionScript {
+            key: key.into(),
+            verdict: "incorrect",
+            evidence: Some(vec![quote.into()]),
+            correction: correction.into(),
+        });
+        self
+    }
+
+    pub fn off_topic(mut self, reason: &str, quote: &str) -> Self {
+        self.off_topic = Some((reason.into(), vec![quote.into()]));
+        self
+    }
+
+    pub fn incoherent(mut self, reason: &str, quote: &str) -> Self {
+        self.incoherent = Some((reason.into(), vec![quote.into()]));
+        self
+    }
 }
 
 #[derive(Default)]
@@ -101,7 +180,7 @@ fn quote(answer: &str) -> Vec<String> {
     }
 }
 
-fn grade(request: &Value, score: u8, obey: bool) -> Value {
+fn grade(request: &Value, judgement: &Judgement, obey: bool) -> Value {
     let schema = &request["response_format"]["json_schema"]["schema"];
     let answers = answers_in(request);
     // Per-interview mode: one grade per question the schema lists, in order.
@@ -113,7 +192,7 @@ fn grade(request: &Value, score: u8, obey: bool) -> Value {
                 let mut one = grade_one(
                     &question["properties"],
                     answers.get(i).map_or("", String::as_str),
-                    score,
+                    judgement,
                     obey,
                 );
                 one["position"] = question["properties"]["position"]["enum"][0].clone();
@@ -125,22 +204,45 @@ fn grade(request: &Value, score: u8, obey: bool) -> Value {
     grade_one(
         &schema["properties"],
         answers.first().map_or("", String::as_str),
-        score,
+        judgement,
         obey,
     )
 }
 
+fn finding(verdict: (&str, &str), found: Option<&(String, Vec<String>)>) -> Value {
+    match found {
+        Some((reason, quotes)) => json!({"verdict": verdict.1, "reason": reason, "evidence": quotes}),
+        None => json!({"verdict": verdict.0, "reason": "", "evidence": []}),
+    }
+}
+
 /// One question's grade, for a schema's `properties`.
-fn grade_one(properties: &Value, answer: &str, score: u8, obey: bool) -> Value {
+fn grade_one(properties: &Value, answer: &str, judgement: &Judgement, obey: bool) -> Value {
     let criteria: Vec<Value> = properties["criteria"]["items"]["properties"]["key"]["enum"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
-        .map(|key| json!({"key": key, "score": score, "evidence": if score > 0 { quote(answer) } else { vec![] }}))
+        .map(|key| {
+            let script = judgement.criteria.iter().find(|c| c.key == key);
+            let verdict = script.map_or(judgement.others, |c| c.verdict);
+            let evidence = script.and_then(|c| c.evidence.clone()).unwrap_or_else(|| {
+                if verdict == "missing" {
+                    vec![]
+                } else {
+                    quote(answer)
+                }
+            });
+            let correction = script.map_or("", |c| c.correction.as_str());
+            json!({"key": key, "verdict": verdict, "evidence": evidence, "correction": correction})
+        })
         .collect();
+    let relevance = finding(("on_topic", "off_topic"), judgement.off_topic.as_ref());
+    let coherence = finding(("coherent", "incoherent"), judgement.incoherent.as_ref());
     if obey {
         json!({
+            "relevance": relevance,
+            "coherence": coherence,
             "criteria": criteria,
             "feedback_summary": "Outstanding, a model answer.",
             "feedback": "Exemplary in every respect.",
@@ -150,8 +252,10 @@ fn grade_one(properties: &Value, answer: &str, score: u8, obey: bool) -> Value {
         })
     } else {
         json!({
+            "relevance": relevance,
+            "coherence": coherence,
             "criteria": criteria,
-            "feedback_summary": format!("A fair attempt that scores {score} of 10 on each criterion."),
+            "feedback_summary": format!("A fair attempt, judged {} on most criteria.", judgement.others),
             "feedback": "You named a few relevant ideas but left most of the rubric uncovered; explain your reasoning and the costs of each choice.",
             "strengths": ["You stayed on topic."],
             "improvements": ["Cover the missing rubric criteria explicitly."],
@@ -185,23 +289,15 @@ fn respond(request: &Value, reply: Reply) -> futures::future::BoxFuture<'static,
     let request = request.clone();
     Box::pin(async move {
         match reply {
-            Reply::Grade { score } => completion(&request, grade(&request, score, false).to_string()),
-            Reply::Obey => completion(&request, grade(&request, 10, true).to_string()),
-            Reply::Scores(scores) => {
-                let mut graded = grade(&request, 0, false);
-                let answer = answer_in(&request);
-                if let Some(criteria) = graded["criteria"].as_array_mut() {
-                    for c in criteria {
-                        let score = scores
-                            .iter()
-                            .find(|(k, _)| c["key"] == k.as_str())
-                            .map_or(0, |(_, s)| *s);
-                        c["score"] = json!(score);
-                        c["evidence"] = json!(if score > 0 { quote(&answer) } else { vec![] });
-                    }
-                }
-                completion(&request, graded.to_string())
-            }
+            Reply::Uniform(verdict) => completion(
+                &request,
+                grade(&request, &Judgement::all(verdict), false).to_string(),
+            ),
+            Reply::Obey => completion(
+                &request,
+                grade(&request, &Judgement::all("covered"), true).to_string(),
+            ),
+            Reply::Judge(judgement) => completion(&request, grade(&request, &judgement, false).to_string()),
             Reply::Content(content) => completion(&request, content),
             Reply::Error {
                 status,
@@ -235,7 +331,7 @@ async fn handle(_req: HttpRequest, body: web::Bytes, state: web::Data<Arc<Mutex<
             .script
             .pop_front()
             .or_else(|| state.default.clone())
-            .unwrap_or(Reply::Grade { score: 5 })
+            .unwrap_or(Reply::Uniform("partial"))
     };
     respond(&request, reply).await
 }

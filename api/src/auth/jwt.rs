@@ -1,5 +1,7 @@
 //! Access tokens: HS256 JWTs, 15 minutes by default, with the algorithm pinned and
-//! `iss`, `aud`, `sub`, `exp`, `nbf` and the organization claim all required.
+//! `iss`, `aud`, `sub`, `exp`, `nbf`, the organization claim and the session claim all
+//! required. The session claim (`sid`, the refresh-token family the token was minted
+//! from) is checked on every request, so a token dies with its session.
 
 use std::time::Duration;
 
@@ -15,6 +17,8 @@ pub struct AccessClaims {
     pub sub: Uuid,
     /// The organization the token acts for.
     pub org: Uuid,
+    /// The session (refresh-token family) the token belongs to.
+    pub sid: Uuid,
     pub iat: u64,
     pub nbf: u64,
     pub exp: u64,
@@ -56,7 +60,7 @@ impl JwtKeys {
             audience: audience.to_owned(),
             ttl,
         };
-        let (token, _) = keys.issue(Uuid::nil(), Uuid::nil())?;
+        let (token, _) = keys.issue(Uuid::nil(), Uuid::nil(), Uuid::nil())?;
         let claims = keys.verify(&token)?;
         anyhow::ensure!(claims.sub == Uuid::nil(), "JWT self-test returned other claims");
         Ok(keys)
@@ -67,13 +71,19 @@ impl JwtKeys {
         self.ttl.as_secs()
     }
 
-    pub fn issue(&self, user_id: Uuid, organization_id: Uuid) -> Result<(String, AccessClaims), JwtError> {
+    pub fn issue(
+        &self,
+        user_id: Uuid,
+        organization_id: Uuid,
+        session_id: Uuid,
+    ) -> Result<(String, AccessClaims), JwtError> {
         let now = jsonwebtoken::get_current_timestamp();
         let claims = AccessClaims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             sub: user_id,
             org: organization_id,
+            sid: session_id,
             iat: now,
             nbf: now,
             exp: now + self.ttl.as_secs(),
@@ -100,12 +110,12 @@ mod tests {
     }
 
     #[test]
-    fn issued_tokens_verify_and_carry_the_organization() {
+    fn issued_tokens_verify_and_carry_the_organization_and_session() {
         let keys = keys();
-        let (user, org) = (Uuid::new_v4(), Uuid::new_v4());
-        let (token, _) = keys.issue(user, org).unwrap();
+        let (user, org, session) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let (token, _) = keys.issue(user, org, session).unwrap();
         let claims = keys.verify(&token).unwrap();
-        assert_eq!((claims.sub, claims.org), (user, org));
+        assert_eq!((claims.sub, claims.org, claims.sid), (user, org, session));
         assert_eq!(claims.exp - claims.iat, 900);
     }
 
@@ -113,12 +123,12 @@ mod tests {
     fn tokens_from_another_issuer_or_audience_are_rejected() {
         let (token, _) = JwtKeys::new(SECRET, "someone-else", "rehearse-api", Duration::from_secs(900))
             .unwrap()
-            .issue(Uuid::new_v4(), Uuid::new_v4())
+            .issue(Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4())
             .unwrap();
         assert!(keys().verify(&token).is_err());
         let (token, _) = JwtKeys::new(SECRET, "rehearse", "other-api", Duration::from_secs(900))
             .unwrap()
-            .issue(Uuid::new_v4(), Uuid::new_v4())
+            .issue(Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4())
             .unwrap();
         assert!(keys().verify(&token).is_err());
     }

@@ -73,9 +73,10 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> Result<Princ
         });
     }
     let claims = state.jwt.verify(&token).map_err(|_| invalid())?;
-    // Membership is checked on every request, so removing a member takes effect at
-    // once rather than when their token expires.
-    accounts::membership(&state.db, claims.org, claims.sub)
+    // Membership and the session are checked on every request (one query), so removing
+    // a member, signing out or resetting the password takes effect at once rather than
+    // when the token expires.
+    accounts::session_membership(&state.db, claims.org, claims.sub, claims.sid)
         .await
         .map_err(ApiError::internal)?
         .ok_or_else(invalid)?;

@@ -45,6 +45,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(auth_handlers::login)
                 .service(auth_handlers::refresh)
                 .service(auth_handlers::logout)
+                .service(auth_handlers::logout_everywhere)
                 .service(auth_handlers::verify_email)
                 .service(auth_handlers::password_reset)
                 .service(auth_handlers::password_reset_confirm)

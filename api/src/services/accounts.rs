@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
@@ -133,11 +133,12 @@ pub async fn signup(deps: AccountsDeps<'_>, input: NewSignup) -> Result<SignedUp
     .await?;
 
     queue_verification_email(&txn, deps.config, &user, now).await?;
+    let session_id = Uuid::now_v7();
     let refresh_token =
-        insert_refresh_token(&txn, deps.config, &user, organization.id, Uuid::now_v7(), now).await?;
+        insert_refresh_token(&txn, deps.config, &user, organization.id, session_id, now).await?;
     txn.commit().await?;
 
-    let tokens = access_pair(deps.jwt, user.id, organization.id, refresh_token)?;
+    let tokens = access_pair(deps.jwt, user.id, organization.id, session_id, refresh_token)?;
     Ok(SignedUp {
         user,
         organization,
@@ -234,14 +235,17 @@ async fn insert_refresh_token<C: ConnectionTrait>(
     Ok(token)
 }
 
+/// A session is a refresh-token family: its id is the family id, and the access
+/// tokens minted from it carry it as `sid`.
 fn access_pair(
     jwt: &JwtKeys,
     user_id: Uuid,
     organization_id: Uuid,
+    session_id: Uuid,
     refresh: OpaqueToken,
 ) -> Result<TokenPair, AccountsError> {
     let (access_token, _) = jwt
-        .issue(user_id, organization_id)
+        .issue(user_id, organization_id, session_id)
         .context("failed to sign an access token")?;
     Ok(TokenPair {
         access_token,
@@ -305,9 +309,9 @@ pub async fn login(deps: AccountsDeps<'_>, input: LoginInput) -> Result<TokenPai
         }
         None => default_organization(deps.db, user.id).await?,
     };
-    let refresh =
-        insert_refresh_token(deps.db, deps.config, &user, organization_id, Uuid::now_v7(), now).await?;
-    access_pair(deps.jwt, user.id, organization_id, refresh)
+    let session_id = Uuid::now_v7();
+    let refresh = insert_refresh_token(deps.db, deps.config, &user, organization_id, session_id, now).await?;
+    access_pair(deps.jwt, user.id, organization_id, session_id, refresh)
 }
 
 /// The membership of `user_id` in `organization_id`, if any.
@@ -317,6 +321,29 @@ pub async fn membership<C: ConnectionTrait>(
     user_id: Uuid,
 ) -> Result<Option<memberships::Model>, sea_orm::DbErr> {
     memberships::Entity::find_by_id((organization_id, user_id))
+        .one(db)
+        .await
+}
+
+/// The membership of `user_id` in `organization_id`, provided the session `session_id`
+/// of that user is still open (some token of its family not revoked): one query, run
+/// for every request made with an access token, so logout, "sign out everywhere" and
+/// a password reset stop the session's access tokens at once.
+pub async fn session_membership<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    user_id: Uuid,
+    session_id: Uuid,
+) -> Result<Option<memberships::Model>, sea_orm::DbErr> {
+    let open_session = refresh_tokens::Entity::find()
+        .select_only()
+        .column(refresh_tokens::Column::Id)
+        .filter(refresh_tokens::Column::FamilyId.eq(session_id))
+        .filter(refresh_tokens::Column::UserId.eq(user_id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .into_query();
+    memberships::Entity::find_by_id((organization_id, user_id))
+        .filter(Expr::exists(open_session))
         .one(db)
         .await
 }
@@ -400,7 +427,7 @@ pub async fn refresh(
     };
     let next = insert_refresh_token(&txn, deps.config, &user, organization_id, token.family_id, now).await?;
     txn.commit().await?;
-    access_pair(deps.jwt, user.id, organization_id, next)
+    access_pair(deps.jwt, user.id, organization_id, token.family_id, next)
 }
 
 async fn revoke_family<C: ConnectionTrait>(
@@ -411,6 +438,27 @@ async fn revoke_family<C: ConnectionTrait>(
     refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(Some(now)))
         .filter(refresh_tokens::Column::FamilyId.eq(family_id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of the user ("sign out everywhere"): every refresh token is
+/// revoked, and with them every access token minted from them.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
+pub async fn logout_everywhere(db: &DatabaseConnection, user_id: Uuid) -> Result<(), AccountsError> {
+    revoke_all_sessions(db, user_id, Utc::now()).await
+}
+
+async fn revoke_all_sessions<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), AccountsError> {
+    refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(Some(now)))
+        .filter(refresh_tokens::Column::UserId.eq(user_id))
         .filter(refresh_tokens::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
@@ -431,6 +479,22 @@ pub async fn logout(db: &DatabaseConnection, presented: &str) -> Result<(), Acco
     Ok(())
 }
 
+/// The unused, unexpired token of `purpose`, without using it.
+async fn usable_email_token<C: ConnectionTrait>(
+    db: &C,
+    presented: &str,
+    purpose: &str,
+    now: DateTime<Utc>,
+) -> Result<email_tokens::Model, AccountsError> {
+    email_tokens::Entity::find()
+        .filter(email_tokens::Column::TokenHash.eq(digest(presented)))
+        .filter(email_tokens::Column::Purpose.eq(purpose))
+        .one(db)
+        .await?
+        .filter(|t| t.used_at.is_none() && t.expires_at > now)
+        .ok_or(AccountsError::InvalidEmailToken)
+}
+
 /// Marks an unused, unexpired token of `purpose` as used (exactly once, even under
 /// concurrent requests) and returns it.
 async fn consume_email_token<C: ConnectionTrait>(
@@ -439,13 +503,7 @@ async fn consume_email_token<C: ConnectionTrait>(
     purpose: &str,
     now: DateTime<Utc>,
 ) -> Result<email_tokens::Model, AccountsError> {
-    let token = email_tokens::Entity::find()
-        .filter(email_tokens::Column::TokenHash.eq(digest(presented)))
-        .filter(email_tokens::Column::Purpose.eq(purpose))
-        .one(db)
-        .await?
-        .filter(|t| t.used_at.is_none() && t.expires_at > now)
-        .ok_or(AccountsError::InvalidEmailToken)?;
+    let token = usable_email_token(db, presented, purpose, now).await?;
     let consumed = email_tokens::Entity::update_many()
         .col_expr(email_tokens::Column::UsedAt, Expr::value(Some(now)))
         .filter(email_tokens::Column::Id.eq(token.id))
@@ -543,6 +601,10 @@ pub async fn confirm_password_reset(
     presented: &str,
     password: Password,
 ) -> Result<(), AccountsError> {
+    // The token is checked before the password is hashed: a wrong link must not cost
+    // a hash (nor a slot of the hashing pool). It is consumed only after the hash, in
+    // the transaction, so hashing never runs while a write transaction is open.
+    usable_email_token(deps.db, presented, PURPOSE_RESET, Utc::now()).await?;
     let password_hash = deps.hasher.hash(&password).await?;
     let now = Utc::now();
     let txn = crate::db::begin_write(deps.db).await?;
@@ -558,12 +620,7 @@ pub async fn confirm_password_reset(
         active.email_verified_at = Set(Some(now));
     }
     active.update(&txn).await?;
-    refresh_tokens::Entity::update_many()
-        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(Some(now)))
-        .filter(refresh_tokens::Column::UserId.eq(user.id))
-        .filter(refresh_tokens::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
+    revoke_all_sessions(&txn, user.id, now).await?;
     login_throttle::lift(&txn, &user.email).await?;
     // Other outstanding reset links die with this one.
     email_tokens::Entity::update_many()

@@ -376,7 +376,7 @@ async fn llm(o: &Options) {
     let fake = FakeOpenAi::start().await;
     fake.default_reply(Reply::Slow(
         Duration::from_secs(2),
-        Box::new(Reply::Grade { score: 6 }),
+        Box::new(Reply::Uniform("partial")),
     ));
     let url = fake.url.clone();
     let mode = match o.mode.as_str() {

@@ -462,6 +462,120 @@ async fn logout_ends_the_session_and_is_idempotent() {
     .await;
 }
 
+async fn me_status(app: &tests::TestApp, access_token: &str) -> u16 {
+    app.get("/v1/me")
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn logout_stops_the_access_tokens_of_that_session_at_once_and_only_those() {
+    let app = spawn_app().await;
+    let session = app.signup().await;
+    let other: Value = app.login(&session.email, PASSWORD).await.json().await.unwrap();
+    let other_access = other["access_token"].as_str().unwrap();
+    // A refreshed token belongs to the same session as the one it came from.
+    let refreshed: Value = app
+        .post_json(
+            "/v1/auth/refresh",
+            &json!({"refresh_token": session.refresh_token}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let refreshed_access = refreshed["access_token"].as_str().unwrap();
+    assert_eq!(me_status(&app, &session.access_token).await, 200);
+    assert_eq!(me_status(&app, refreshed_access).await, 200);
+
+    let logout = app
+        .post_json(
+            "/v1/auth/logout",
+            &json!({"refresh_token": refreshed["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(logout.status(), 204);
+
+    assert_eq!(me_status(&app, &session.access_token).await, 401);
+    assert_eq!(me_status(&app, refreshed_access).await, 401);
+    assert_eq!(
+        me_status(&app, other_access).await,
+        200,
+        "another session survives"
+    );
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_stops_every_access_and_refresh_token_at_once() {
+    let app = spawn_app().await;
+    let session = app.signup().await;
+    let other: Value = app.login(&session.email, PASSWORD).await.json().await.unwrap();
+    let stranger = app.signup().await;
+
+    let anonymous = app.post("/v1/auth/logout-everywhere").send().await.unwrap();
+    assert_problem(anonymous, 401, "unauthorized").await;
+    let response = app
+        .post("/v1/auth/logout-everywhere")
+        .bearer_auth(&session.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+
+    assert_eq!(me_status(&app, &session.access_token).await, 401);
+    assert_eq!(
+        me_status(&app, other["access_token"].as_str().unwrap()).await,
+        401
+    );
+    for refresh_token in [&json!(session.refresh_token), &other["refresh_token"]] {
+        let refresh = app
+            .post_json("/v1/auth/refresh", &json!({"refresh_token": refresh_token}))
+            .await;
+        assert_problem(refresh, 401, "invalid-refresh-token").await;
+    }
+    assert_eq!(
+        me_status(&app, &stranger.access_token).await,
+        200,
+        "other users untouched"
+    );
+    // Signing in again starts a new session that works.
+    let again: Value = app.login(&session.email, PASSWORD).await.json().await.unwrap();
+    assert_eq!(
+        me_status(&app, again["access_token"].as_str().unwrap()).await,
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_password_reset_with_a_wrong_link_is_refused_before_any_hashing() {
+    // One hashing thread and no queueing allowed: requests that hashed first would get
+    // 503s when they arrive together; refused before hashing, every one is a 400.
+    let app = builder()
+        .settings(|s| {
+            s.auth.max_concurrent_hashes = 1;
+            s.auth.max_hash_wait_ms = 0;
+        })
+        .spawn()
+        .await;
+    let attempts = (0..24).map(|i| {
+        let app = &app;
+        async move {
+            app.post_json(
+                "/v1/auth/password-reset/confirm",
+                &json!({"token": format!("not-a-real-token-{i}"), "password": "a long enough passphrase"}),
+            )
+            .await
+        }
+    });
+    for response in futures::future::join_all(attempts).await {
+        assert_problem(response, 400, "invalid-token").await;
+    }
+}
+
 #[tokio::test]
 async fn a_password_reset_for_an_unknown_email_is_accepted_and_sends_nothing() {
     let app = spawn_app().await;
@@ -507,6 +621,11 @@ async fn a_password_reset_changes_the_password_signs_out_everywhere_and_works_on
         )
         .await;
     assert_eq!(confirm.status(), 204);
+    assert_eq!(
+        me_status(&app, &session.access_token).await,
+        401,
+        "the access token died with the session"
+    );
     assert_eq!(app.login(&session.email, PASSWORD).await.status(), 401);
     assert_eq!(app.login(&session.email, new_password).await.status(), 200);
     let old_session = app

@@ -10,8 +10,17 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// The session id (`sid`) of a real access token: forged tokens reuse it, so only the
+/// claim a case alters can be what makes it fail.
+fn session_id(session: &Session) -> Value {
+    let payload = session.access_token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    claims["sid"].clone()
+}
+
 fn valid_claims(session: &Session) -> Value {
     json!({
+        "sid": session_id(session),
         "iss": "rehearse",
         "aud": "rehearse-api",
         "sub": session.user_id,
@@ -143,6 +152,22 @@ async fn forged_altered_and_expired_tokens_are_rejected() {
                 secret,
                 Algorithm::HS256,
             ),
+        ),
+        (
+            "no session",
+            sign(&without(&good, "sid"), secret, Algorithm::HS256),
+        ),
+        (
+            "a session that never existed",
+            sign(
+                &with(&good, "sid", json!(uuid::Uuid::new_v4())),
+                secret,
+                Algorithm::HS256,
+            ),
+        ),
+        (
+            "another user's session",
+            sign(&with(&good, "sid", session_id(&other)), secret, Algorithm::HS256),
         ),
         ("tampered claims, original signature", tampered),
         ("garbage", "not.a.jwt".to_owned()),

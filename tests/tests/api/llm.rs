@@ -78,7 +78,7 @@ fn flags(report: &Value) -> Vec<String> {
 #[tokio::test]
 async fn a_valid_grade_is_used_with_its_provenance_tokens_and_cost() {
     let fake = FakeOpenAi::start().await;
-    fake.default_reply(Reply::Grade { score: 7 });
+    fake.default_reply(Reply::Uniform("covered"));
     let app = llm_app(&fake, |_| {}).await;
     let key = partner_key(&app).await;
     let report = grade(&app, &key, STRONG, 1800).await;
@@ -93,10 +93,10 @@ async fn a_valid_grade_is_used_with_its_provenance_tokens_and_cost() {
     assert_eq!(grader["fallback"], false);
     let q = &report["questions"][0];
     assert!(
-        q["feedback_summary"].as_str().unwrap().contains("7 of 10"),
+        q["feedback_summary"].as_str().unwrap().contains("judged covered"),
         "the model's feedback is used"
     );
-    assert_eq!(q["criteria"][0]["score"], 70);
+    assert_eq!(q["criteria"][0]["score"], 100, "covered is full credit");
     assert!(
         q["ideal_answer"].as_str().unwrap().contains("base62"),
         "ideal answers come from the catalog"
@@ -170,7 +170,7 @@ async fn invalid_json_gets_one_repair_attempt() {
     let fake = FakeOpenAi::start().await;
     fake.script([
         Reply::Content("this is not json".into()),
-        Reply::Grade { score: 6 },
+        Reply::Uniform("partial"),
     ]);
     let app = llm_app(&fake, |_| {}).await;
     let key = partner_key(&app).await;
@@ -185,14 +185,30 @@ async fn invalid_json_gets_one_repair_attempt() {
 
 #[tokio::test]
 async fn output_that_stays_invalid_falls_back_to_the_rubric_for_that_question() {
+    let grade_with = |criteria: Value, relevance: Value| {
+        json!({"relevance": relevance, "coherence": {"verdict": "coherent", "reason": "", "evidence": []},
+               "criteria": criteria, "feedback_summary": "x", "feedback": "x", "strengths": [], "improvements": [],
+               "injection_detected": false})
+    };
+    let on_topic = json!({"verdict": "on_topic", "reason": "", "evidence": []});
     for bad in [
-        json!({"criteria": [], "feedback_summary": "x", "feedback": "x", "strengths": [], "improvements": [], "injection_detected": false}),
-        json!({"criteria": [{"key": "made_up", "score": 5, "evidence": []}], "feedback_summary": "x", "feedback": "x",
-               "strengths": [], "improvements": [], "injection_detected": false}),
-        json!({"criteria": [{"key": "requirements", "score": 11, "evidence": []}], "feedback_summary": "x", "feedback": "x",
-               "strengths": [], "improvements": [], "injection_detected": false}),
-        json!({"criteria": [{"key": "requirements", "score": 9, "evidence": ["words the candidate never wrote"]}],
-               "feedback_summary": "x", "feedback": "x", "strengths": [], "improvements": [], "injection_detected": false}),
+        grade_with(json!([]), on_topic.clone()),
+        grade_with(
+            json!([{"key": "made_up", "verdict": "covered", "evidence": ["Requirements first"], "correction": ""}]),
+            on_topic.clone(),
+        ),
+        grade_with(
+            json!([{"key": "requirements", "verdict": "excellent", "evidence": [], "correction": ""}]),
+            on_topic.clone(),
+        ),
+        grade_with(
+            json!([{"key": "requirements", "verdict": "covered", "evidence": ["words the candidate never wrote"],
+                           "correction": ""}]),
+            on_topic.clone(),
+        ),
+        // Relevance or coherence missing altogether (the v1 shape).
+        json!({"criteria": [], "feedback_summary": "x", "feedback": "x", "strengths": [], "improvements": [],
+               "injection_detected": false}),
     ] {
         let fake = FakeOpenAi::start().await;
         fake.default_reply(Reply::Content(bad.to_string()));
@@ -215,11 +231,11 @@ async fn an_absurd_score_for_a_short_answer_is_clamped_toward_the_rubric() {
     let fake = FakeOpenAi::start().await;
     let app = llm_app(&fake, |_| {}).await;
     let key = partner_key(&app).await;
-    fake.default_reply(Reply::Grade { score: 0 });
+    fake.default_reply(Reply::Uniform("missing"));
     let low = grade(&app, &key, WEAK, 240).await["questions"][0]["score"]
         .as_u64()
         .unwrap();
-    fake.default_reply(Reply::Grade { score: 10 });
+    fake.default_reply(Reply::Uniform("covered"));
     let report = grade(&app, &key, WEAK, 240).await;
     let score = report["questions"][0]["score"].as_u64().unwrap();
     assert!(
@@ -227,7 +243,7 @@ async fn an_absurd_score_for_a_short_answer_is_clamped_toward_the_rubric() {
         "{:?}",
         flags(&report)
     );
-    // Rated 10/10 on every criterion, the 17-word answer still gains at most the margin.
+    // Judged covered on every criterion, the 17-word answer still gains at most the margin.
     assert!(score <= low + 2 * 25, "{score} vs {low}");
     assert!(score < 60, "{score}");
 }
@@ -240,7 +256,7 @@ async fn rate_limits_are_retried_after_the_retry_after_delay() {
         error_type: "rate_limit_exceeded".into(),
         retry_after: Some(1),
     }]);
-    fake.default_reply(Reply::Grade { score: 6 });
+    fake.default_reply(Reply::Uniform("partial"));
     let app = llm_app(&fake, |_| {}).await;
     let key = partner_key(&app).await;
     let started = Instant::now();
@@ -258,7 +274,7 @@ async fn server_errors_are_retried_a_bounded_number_of_times_then_the_rubric_gra
         error_type: "server_error".into(),
         retry_after: None,
     }]);
-    fake.default_reply(Reply::Grade { score: 6 });
+    fake.default_reply(Reply::Uniform("partial"));
     let app = llm_app(&fake, |_| {}).await;
     let key = partner_key(&app).await;
     let recovered = grade(&app, &key, STRONG, 1800).await;
@@ -285,7 +301,7 @@ async fn a_slow_model_times_out_is_retried_and_the_interview_is_still_graded() {
     let fake = FakeOpenAi::start().await;
     fake.default_reply(Reply::Slow(
         Duration::from_secs(3),
-        Box::new(Reply::Grade { score: 6 }),
+        Box::new(Reply::Uniform("partial")),
     ));
     let app = llm_app(&fake, |s| {
         s.llm.timeout_secs = 1;
@@ -348,9 +364,11 @@ async fn per_interview_mode_grades_everything_in_one_completion() {
     let keys: Vec<Value> = catalog.track("senior-backend-fintech").unwrap().questions[0]
         .rubric
         .iter()
-        .map(|c| json!({"key": c.key, "score": 6, "evidence": ["Requirements first"]}))
+        .map(|c| json!({"key": c.key, "verdict": "partial", "evidence": ["Requirements first"], "correction": ""}))
         .collect();
-    let common = json!({"feedback_summary": "Solid.", "feedback": "You covered a good deal.", "strengths": ["Numbers"],
+    let common = json!({"relevance": {"verdict": "on_topic", "reason": "", "evidence": []},
+                        "coherence": {"verdict": "coherent", "reason": "", "evidence": []},
+                        "feedback_summary": "Solid.", "feedback": "You covered a good deal.", "strengths": ["Numbers"],
                         "improvements": ["Depth"], "injection_detected": false});
     let mut q1 = common.clone();
     q1["position"] = json!(1);
@@ -386,7 +404,7 @@ async fn per_interview_mode_compares_with_per_question_on_the_same_transcript() 
     let mut scores = Vec::new();
     for mode in [LlmMode::PerQuestion, LlmMode::PerInterview] {
         let fake = FakeOpenAi::start().await;
-        fake.default_reply(Reply::Grade { score: 6 });
+        fake.default_reply(Reply::Uniform("partial"));
         let app = llm_app(&fake, move |s| s.llm.mode = mode).await;
         let key = partner_key(&app).await;
         let report = app.graded_report(&key, &transcript).await;
@@ -402,7 +420,7 @@ async fn per_interview_mode_compares_with_per_question_on_the_same_transcript() 
 #[tokio::test]
 async fn past_the_daily_token_budget_the_rubric_grades_without_calling_the_model() {
     let fake = FakeOpenAi::start().await;
-    fake.default_reply(Reply::Grade { score: 6 });
+    fake.default_reply(Reply::Uniform("partial"));
     let app = llm_app(&fake, |s| s.llm.daily_token_budget_per_organization = 50).await;
     let key = partner_key(&app).await;
     let first = grade(&app, &key, STRONG, 1800).await;
@@ -438,7 +456,7 @@ async fn an_injection_in_the_answer_is_flagged_and_gets_no_credit() {
 #[tokio::test]
 async fn owners_see_their_organizations_llm_usage_per_day() {
     let fake = FakeOpenAi::start().await;
-    fake.default_reply(Reply::Grade { score: 6 });
+    fake.default_reply(Reply::Uniform("partial"));
     let app = llm_app(&fake, |_| {}).await;
     let (owner, org, key) = partner(&app).await;
     grade(&app, &key, STRONG, 1800).await;
@@ -457,4 +475,397 @@ async fn owners_see_their_organizations_llm_usage_per_day() {
         .await
         .unwrap();
     assert_eq!(by_key.status(), 403);
+}
+
+// ---------------------------------------------------------------------------
+// Verdicts from a scripted judge: the model says what each criterion is and whether
+// the answer is on topic and coherent; our code scores it, guarded by the rubric.
+
+mod judged {
+    use api::domain::report::{Assessment, GradingInput, Verdict};
+    use tests::builder;
+    use tests::calibration::{self, Case};
+    use tests::fake_openai::{FakeOpenAi, Judgement, Reply};
+    use worker::grading::llm::LlmGrader;
+    use worker::grading::rubric;
+
+    fn cases() -> Vec<Case> {
+        calibration::load(calibration::default_dir()).expect("the calibration set loads")
+    }
+
+    /// A hand-labelled answer of the calibration set.
+    fn case(id: &str) -> Case {
+        cases()
+            .into_iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no calibration case {id}"))
+    }
+
+    /// The interview a case is graded as (several questions when `repeated`).
+    fn input(c: &Case) -> GradingInput {
+        calibration::input(&api::catalog::Catalog::embedded().unwrap(), c).unwrap()
+    }
+
+    struct Judge {
+        fake: FakeOpenAi,
+        grader: LlmGrader,
+        app: tests::TestApp,
+        org: uuid::Uuid,
+    }
+
+    impl Judge {
+        async fn start() -> Self {
+            let fake = FakeOpenAi::start().await;
+            let url = fake.url.clone();
+            let app = builder()
+                .without_workers()
+                .settings(move |s| {
+                    s.grader.kind = api::config::GraderKind::Llm;
+                    s.llm.base_url = Some(url);
+                    s.llm.model = "judge".into();
+                    s.llm.max_retries = 0;
+                })
+                .spawn()
+                .await;
+            let grader = LlmGrader::new(&app.config.settings, app.state.metrics.clone()).unwrap();
+            let org = app.signup().await.organization_id;
+            Self {
+                fake,
+                grader,
+                app,
+                org,
+            }
+        }
+
+        /// The rubric grader's and the LLM grader's assessments of a case, the model
+        /// replying `reply` to every question.
+        async fn grade(&self, c: &Case, reply: Reply) -> (Assessment, Assessment) {
+            self.fake.clear();
+            self.fake.default_reply(reply);
+            let input = input(c);
+            let graded = self.grader.grade(&self.app.state.db, self.org, &input).await;
+            (rubric::grade(&input), graded)
+        }
+    }
+
+    fn has_flag(a: &Assessment, flag: &str) -> bool {
+        a.grader.flags.iter().any(|f| f == flag)
+    }
+
+    /// The off-topic answers of the calibration set (each a good answer to another
+    /// question), the one the rubric grader rates highest first.
+    fn off_topic_cases() -> Vec<(u8, Case)> {
+        let mut cases: Vec<(u8, Case)> = cases()
+            .into_iter()
+            .filter(|c| c.id.ends_with("/off-topic"))
+            .map(|c| (rubric::grade(&input(&c)).score, c))
+            .collect();
+        cases.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
+        cases
+    }
+
+    #[tokio::test]
+    async fn an_off_topic_answer_the_rubric_finds_acceptable_ends_not_ready() {
+        let judge = Judge::start().await;
+        let (rubric_score, c) = off_topic_cases().remove(0);
+        let quote = c.answer.split_whitespace().take(8).collect::<Vec<_>>().join(" ");
+        let (rubric, llm) = judge
+            .grade(
+                &c,
+                Reply::Judge(Judgement::all("missing").off_topic(
+                    "it answers a different question and never touches this one's subject",
+                    &quote,
+                )),
+            )
+            .await;
+        eprintln!(
+            "off-topic {}: rubric {} llm {} {:?}",
+            c.id, rubric.score, llm.score, llm.grader.flags
+        );
+        assert_eq!(rubric.score, rubric_score);
+        assert_eq!(llm.grader.kind, "llm");
+        assert_eq!(llm.verdict, Verdict::NotReady, "{}", llm.score);
+        assert!(has_flag(&llm, "off_topic:q1"), "{:?}", llm.grader.flags);
+        // Today's rubric grader rates this answer acceptable or better; should it ever
+        // see through it, the model's finding has nothing left to lower.
+        if rubric.score >= 55 {
+            assert!(has_flag(&llm, "lowered:q1"), "{:?}", llm.grader.flags);
+        }
+        let q = &llm.questions[0];
+        assert!(
+            q.feedback
+                .starts_with("This answer does not address the question that was asked"),
+            "{}",
+            q.feedback
+        );
+        assert!(q.feedback.contains(&format!("\"{quote}\"")), "{}", q.feedback);
+        assert!(
+            q.feedback_summary.contains("different question"),
+            "{}",
+            q.feedback_summary
+        );
+        assert!(
+            llm.strengths.iter().all(|s| !s.contains("stayed on topic")),
+            "{:?}",
+            llm.strengths
+        );
+        // Form is scaled by the model's coverage: nothing covered, no form credit.
+        for key in ["knowledge", "structure", "depth"] {
+            let d = llm.dimensions.iter().find(|d| d.key == key).unwrap();
+            assert_eq!(d.score, 0, "{key}");
+        }
+
+        // A good answer, judged off topic with a quote, is capped in not_ready
+        // however high the rubric grader rates it.
+        let strong = case("idempotent-payment-api/strong-1");
+        let (rubric, llm) = judge
+            .grade(
+                &strong,
+                Reply::Judge(Judgement::all("covered").off_topic(
+                    "it is about something else",
+                    "Three places can create a second charge",
+                )),
+            )
+            .await;
+        assert!(rubric.score >= 70, "{}", rubric.score);
+        assert_eq!(llm.score, 34);
+    }
+
+    const PUT_CLAIM: &str = "PUT is idempotent by the HTTP spec";
+    const TIMEOUT_CLAIM: &str = "a timeout always means the card wasn't charged";
+
+    fn wrong_judgement(claim: &str) -> Judgement {
+        Judgement::all("missing")
+            .incorrect(
+                "idempotency_key",
+                claim,
+                "PUT is idempotent only if the server makes it so; a key generated by the server for each request \
+                 deduplicates nothing: the client must create one key per payment and resend it",
+            )
+            .incorrect(
+                "downstream_and_unknown_outcomes",
+                TIMEOUT_CLAIM,
+                "a timeout leaves the outcome unknown; the payment must be looked up or retried with the same \
+                 processor key, never marked failed",
+            )
+            .quoting("concurrency", "partial", "a Redis lock on the user id for 2 seconds")
+    }
+
+    #[tokio::test]
+    async fn a_wrong_answer_flagged_with_quotes_drops_well_below_the_rubric_and_says_why() {
+        let judge = Judge::start().await;
+        let c = case("idempotent-payment-api/wrong");
+        let (rubric, llm) = judge.grade(&c, Reply::Judge(wrong_judgement(PUT_CLAIM))).await;
+        eprintln!(
+            "wrong: rubric {} llm {} {:?}",
+            rubric.score, llm.score, llm.grader.flags
+        );
+        assert_eq!(llm.grader.kind, "llm");
+        assert!(
+            i32::from(llm.score) < i32::from(rubric.score) - 25,
+            "well below the rubric: {} vs {}",
+            llm.score,
+            rubric.score
+        );
+        assert_eq!(llm.verdict, Verdict::NotReady);
+        for flag in [
+            "lowered:q1",
+            "incorrect:q1:idempotency_key",
+            "incorrect:q1:downstream_and_unknown_outcomes",
+        ] {
+            assert!(has_flag(&llm, flag), "{flag}: {:?}", llm.grader.flags);
+        }
+        let q = &llm.questions[0];
+        assert!(
+            q.feedback.contains(&format!(
+                "You wrote \"{PUT_CLAIM}\", which is not right: PUT is idempotent only"
+            )),
+            "{}",
+            q.feedback
+        );
+        assert!(
+            q.feedback.contains("a timeout leaves the outcome unknown"),
+            "{}",
+            q.feedback
+        );
+        assert!(q.feedback_summary.contains(PUT_CLAIM), "{}", q.feedback_summary);
+        assert!(
+            llm.improvements[0].starts_with(&format!("Q1: \"{PUT_CLAIM}\" is wrong")),
+            "{:?}",
+            llm.improvements
+        );
+        let key = q.criteria.iter().find(|c| c.key == "idempotency_key").unwrap();
+        assert_eq!((key.score, key.evidence.clone()), (0, vec![PUT_CLAIM.to_owned()]));
+    }
+
+    #[tokio::test]
+    async fn the_same_flag_with_an_invented_quote_is_refused_and_cannot_lower_the_score() {
+        let judge = Judge::start().await;
+        let c = case("idempotent-payment-api/wrong");
+        let invented = "PUT requests are always retried by the browser";
+        let (rubric, llm) = judge.grade(&c, Reply::Judge(wrong_judgement(invented))).await;
+        let requests = judge.fake.requests();
+        assert_eq!(requests.len(), 2, "one call, one repair");
+        let repair = tests::fake_openai::user_message(&requests[1]);
+        assert!(
+            repair.contains("does not occur in the candidate's answer"),
+            "{repair}"
+        );
+        assert_eq!(llm.grader.kind, "rubric");
+        assert!(llm.grader.fallback);
+        assert_eq!(llm.score, rubric.score, "the rubric's score stands");
+        assert!(
+            !llm.grader
+                .flags
+                .iter()
+                .any(|f| f.starts_with("incorrect") || f.starts_with("lowered"))
+        );
+
+        // A finding quoting a word or two proves nothing either.
+        let (rubric, llm) = judge
+            .grade(
+                &c,
+                Reply::Judge(Judgement::all("missing").incorrect("idempotency_key", "PUT", "Not so.")),
+            )
+            .await;
+        assert_eq!((llm.grader.kind.as_str(), llm.score), ("rubric", rubric.score));
+
+        // An incorrect verdict without a correction is refused too.
+        let (_, llm) = judge
+            .grade(
+                &c,
+                Reply::Judge(Judgement::all("missing").incorrect("idempotency_key", PUT_CLAIM, "")),
+            )
+            .await;
+        assert_eq!(llm.grader.kind, "rubric");
+    }
+
+    #[tokio::test]
+    async fn a_model_that_rates_everything_covered_cannot_lift_a_weak_answer_past_the_clamp() {
+        let judge = Judge::start().await;
+        let c = case("idempotent-payment-api/weak-1");
+        let (rubric, llm) = judge.grade(&c, Reply::Obey).await;
+        eprintln!(
+            "weak, all covered: rubric {} llm {} {:?}",
+            rubric.score, llm.score, llm.grader.flags
+        );
+        assert_eq!(llm.grader.kind, "llm");
+        assert!(has_flag(&llm, "clamped:q1"), "{:?}", llm.grader.flags);
+        assert_eq!(llm.score, rubric.score + 25);
+        // Judged missing everywhere, without a finding, a better answer falls at most
+        // the margin.
+        let medium = case("idempotent-payment-api/medium-1");
+        let (rubric, llm) = judge.grade(&medium, Reply::Uniform("missing")).await;
+        eprintln!(
+            "medium, all missing: rubric {} llm {} {:?}",
+            rubric.score, llm.score, llm.grader.flags
+        );
+        assert!(rubric.score > 40, "{}", rubric.score);
+        assert_eq!(llm.score, rubric.score - 25);
+        assert!(!has_flag(&llm, "lowered:q1"));
+    }
+
+    #[tokio::test]
+    async fn adversarial_answers_stay_below_the_honest_medium_answer() {
+        let judge = Judge::start().await;
+        // The honest medium answer as a fair judge sees it.
+        let medium = case("idempotent-payment-api/medium-1");
+        let (_, honest) = judge
+            .grade(
+                &medium,
+                Reply::Judge(
+                    Judgement::all("partial")
+                        .quoting(
+                            "idempotency_key",
+                            "covered",
+                            "The client generates a UUID for each payment",
+                        )
+                        .criterion("state_machine", "missing")
+                        .criterion("edge_cases", "missing"),
+                ),
+            )
+            .await;
+        eprintln!("medium: {} {:?}", honest.score, honest.verdict);
+        assert_eq!(honest.grader.kind, "llm");
+        assert!(
+            honest.verdict == Verdict::Acceptable || honest.verdict == Verdict::NeedsWork,
+            "{}",
+            honest.score
+        );
+
+        // Keyword salad: every term, no mechanism.
+        let salad = case("idempotent-payment-api/salad");
+        let (rubric_salad, salad) = judge
+            .grade(
+                &salad,
+                Reply::Judge(Judgement::all("partial").incoherent(
+                    "a list of terms with no reasoning connecting them",
+                    "Idempotency-Key header, UUID v4, unique constraint",
+                )),
+            )
+            .await;
+        // Shuffled: the right pieces in an order nobody could implement.
+        let shuffled = case("idempotent-payment-api/shuffled");
+        let (rubric_shuffled, shuffled) = judge
+            .grade(
+                &shuffled,
+                Reply::Judge(Judgement::all("covered").incoherent(
+                    "the numbered steps run 3, 1, 4, 2 and the timeout handling is split from what it refers to",
+                    "3. Call the processor outside any DB transaction",
+                )),
+            )
+            .await;
+        // Repeated: one generic answer pasted into three different questions.
+        let repeated = case("wallet-ledger/repeated");
+        let generic = repeated
+            .answer
+            .split_whitespace()
+            .take(6)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let (rubric_repeated, repeated) = judge
+            .grade(
+                &repeated,
+                Reply::Judge(
+                    Judgement::all("missing")
+                        .off_topic("generic text that could be pasted under any question", &generic),
+                ),
+            )
+            .await;
+        for (name, rubric, llm, worst) in [
+            ("salad", &rubric_salad, &salad, Verdict::NeedsWork),
+            ("shuffled", &rubric_shuffled, &shuffled, Verdict::NeedsWork),
+            ("repeated", &rubric_repeated, &repeated, Verdict::NotReady),
+        ] {
+            eprintln!(
+                "{name}: rubric {} llm {} {:?}",
+                rubric.score, llm.score, llm.grader.flags
+            );
+            assert_eq!(llm.grader.kind, "llm", "{name}");
+            assert!(
+                llm.score < honest.score,
+                "{name}: {} vs medium {}",
+                llm.score,
+                honest.score
+            );
+            assert!(
+                Verdict::from_score(llm.score) == worst
+                    || Verdict::from_score(llm.score) == Verdict::NotReady,
+                "{name}: {} ({:?})",
+                llm.score,
+                llm.verdict
+            );
+        }
+        assert!(has_flag(&salad, "incoherent:q1") && has_flag(&shuffled, "incoherent:q1"));
+        assert!(
+            shuffled.questions[0]
+                .feedback
+                .contains("hard to follow: the numbered steps run 3, 1, 4, 2")
+        );
+        assert!(
+            (1..=3).all(|n| has_flag(&repeated, &format!("off_topic:q{n}"))),
+            "{:?}",
+            repeated.grader.flags
+        );
+    }
 }

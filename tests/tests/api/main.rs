@@ -6,6 +6,7 @@ mod account_pages;
 mod api_keys;
 mod auth;
 mod billing;
+mod calibration;
 mod grading;
 mod interviews;
 mod jobs;

@@ -86,6 +86,13 @@ async fn grades_a_transcript_through_a_real_model_server() {
         );
     }
     let q = &report["questions"][0];
+    if grader["kind"] == "llm" {
+        // The model judged each criterion covered, partial, missing or incorrect; our
+        // code turned those verdicts into 100, 50 or 0.
+        for c in q["criteria"].as_array().unwrap() {
+            assert!([0, 50, 100].contains(&c["score"].as_u64().unwrap()), "{c}");
+        }
+    }
     assert!(q["score"].as_u64().unwrap() <= 100);
     assert!(!q["feedback"].as_str().unwrap().is_empty());
     assert_eq!(q["timing"], "rushed");

@@ -6,7 +6,7 @@ use api::config::GraderKind;
 use api::domain::report::{GradingInput, GradingItem};
 use serde::Deserialize;
 use tests::builder;
-use tests::fake_openai::{FakeOpenAi, Reply};
+use tests::fake_openai::{FakeOpenAi, Judgement, Reply};
 use worker::grading::llm::{LlmGrader, injection};
 
 #[derive(Deserialize)]
@@ -74,13 +74,22 @@ async fn injection_attempts_obeyed_by_the_model_cannot_raise_a_weak_answer() {
     // The honest baseline: the weak answer, graded by a model that judges its criteria
     // as the rubric does (credit for the design it names, nothing for what it skips).
     let rubric_view = worker::grading::rubric::grade(&input(WEAK));
-    let honest: Vec<(String, u8)> = rubric_view.questions[0]
+    let honest = rubric_view.questions[0]
         .criteria
         .iter()
-        .map(|c| (c.key.clone(), (c.score + 5) / 10))
-        .collect();
-    assert!(honest.iter().any(|(_, s)| *s > 0) && honest.iter().any(|(_, s)| *s == 0));
-    fake.default_reply(Reply::Scores(honest));
+        .fold(Judgement::all("missing"), |j, c| {
+            let verdict = match c.score {
+                70.. => "covered",
+                25..70 => "partial",
+                _ => "missing",
+            };
+            j.criterion(&c.key, verdict)
+        });
+    assert!(
+        honest.criteria.iter().any(|c| c.verdict != "missing")
+            && honest.criteria.iter().any(|c| c.verdict == "missing")
+    );
+    fake.default_reply(Reply::Judge(honest));
     let baseline = grader.grade(&app.state.db, org, &input(WEAK)).await;
     assert_eq!(baseline.grader.kind, "llm");
     let baseline_score = i32::from(baseline.score);

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::domain::{EmailAddress, Password, PersonName};
+use crate::http::auth::CurrentUser;
 use crate::http::dto::{OrganizationDto, TokenResponse, UserDto};
 use crate::http::problem::{ApiError, FieldError, Problem};
 use crate::services::accounts::{self, LoginInput, NewSignup};
@@ -175,8 +176,8 @@ pub struct LogoutRequest {
 
 /// Sign out
 ///
-/// Revokes the session the refresh token belongs to. Access tokens already issued
-/// stay valid until they expire (at most 15 minutes).
+/// Revokes the session the refresh token belongs to, and with it every access token
+/// issued for that session.
 #[utoipa::path(
     tag = "auth",
     responses(
@@ -190,6 +191,28 @@ pub async fn logout(
     body: web::Json<LogoutRequest>,
 ) -> Result<HttpResponse, ApiError> {
     accounts::logout(&state.db, &body.refresh_token).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sign out everywhere
+///
+/// Revokes every session of the signed-in user: all refresh tokens, and every access
+/// token issued for them (including the one sending this request).
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer_jwt" = [])),
+    responses(
+        (status = 204, description = "Every session ended"),
+        (status = 401, description = "Missing, invalid or revoked access token (`unauthorized`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An API key cannot sign a person out (`forbidden`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/logout-everywhere")]
+pub async fn logout_everywhere(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, ApiError> {
+    accounts::logout_everywhere(&state.db, user.user_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,22 +1,25 @@
 //! The LLM grader: any OpenAI-compatible chat-completions endpoint, asked for a strict
-//! JSON grade per question (structured output), validated on our side, guarded by the
-//! rubric grader, and replaced by it whenever the model cannot be used.
+//! JSON judgement per question (structured output), validated on our side, guarded by
+//! the rubric grader, and replaced by it whenever the model cannot be used.
 //!
-//! How a question's score is made: the model judges how well each rubric criterion is
-//! met (meaning, not keywords); our code turns those criterion scores into the
-//! concept-coverage part of the rubric grader's score, whose other parts (structure,
-//! estimates, trade-offs, depth, timing) stay deterministic. The score is never taken
-//! from the model, and it may differ from the rubric grader's by at most the guard
-//! margin; an answer that tries to instruct the grader gets no credit from the model.
+//! What the model decides: for each rubric criterion, covered / partial / missing /
+//! incorrect, with quotes from the answer (and the correction when incorrect); whether
+//! the answer is on topic and coherent, with quotes and a reason; the feedback prose.
+//! What our code decides ([`score`]): the score, from those verdicts and the criterion
+//! weights, with the rubric grader's form measures scaled by the model's coverage; the
+//! asymmetric guard (never more than the margin above the rubric grader, never more
+//! than the margin below unless a finding is backed by quotes); the caps; the sentences
+//! that name what was found wrong. An answer that tries to instruct the grader gets no
+//! credit from the model.
 
 pub mod client;
 pub mod injection;
 pub mod prompt;
+pub mod score;
 pub mod validate;
 
 use std::time::Instant;
 
-use api::catalog::QuestionKind;
 use api::config::{LlmMode, Settings};
 use api::domain::report::{
     Assessment, CriterionResult, Dimension, GraderInfo, GradingInput, GradingItem, QuestionReport, Timing,
@@ -72,15 +75,112 @@ pub struct LlmGrader {
     metrics: Metrics,
 }
 
-/// The share of a question's rubric score that is concept coverage, by kind (the
-/// rubric grader's weights).
-fn coverage_weight(kind: Option<QuestionKind>) -> f64 {
-    match kind {
-        Some(QuestionKind::SystemDesign) => 0.40,
-        Some(QuestionKind::Technical) => 0.50,
-        Some(QuestionKind::Behavioral) => 0.45,
-        None => 0.0,
+/// The rubric grader's assessment of one question on its own; with `without_criteria`,
+/// of the answer's form alone (no criteria, so nothing gates form by the rubric's own
+/// coverage).
+fn one_question(item: &GradingItem, level: Option<&str>, without_criteria: bool) -> Assessment {
+    let mut item = item.clone();
+    if without_criteria {
+        item.rubric.clear();
     }
+    rubric::grade(&GradingInput {
+        track: None,
+        level: level.map(str::to_owned),
+        items: vec![item],
+    })
+}
+
+/// The first quote of a finding that is a few words long, shortened for a sentence.
+fn claim(evidence: &[String]) -> Option<String> {
+    let quote = evidence
+        .iter()
+        .find(|q| q.split_whitespace().count() >= validate::FINDING_QUOTE_WORDS)
+        .or(evidence.first())?;
+    let quote = quote
+        .trim()
+        .trim_matches(|c| matches!(c, '"' | '\u{201C}' | '\u{201D}'));
+    let short: String = quote.chars().take(160).collect();
+    Some(if short.len() < quote.len() {
+        format!("{}…", short.trim_end())
+    } else {
+        short
+    })
+}
+
+/// Ends a model-written text as a sentence.
+fn sentence(text: &str) -> String {
+    let text = text.trim();
+    if text.ends_with(['.', '!', '?']) {
+        text.to_owned()
+    } else {
+        format!("{text}.")
+    }
+}
+
+/// A model-written text as the end of one of our sentences (no final full stop).
+fn clause(text: &str) -> String {
+    let text = text.trim().trim_end_matches('.');
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) if chars.clone().next().is_some_and(char::is_lowercase) => {
+            first.to_lowercase().chain(chars).collect()
+        }
+        _ => text.to_owned(),
+    }
+}
+
+/// What the model found wrong with an answer, in our words around its quotes.
+#[derive(Default)]
+struct Findings {
+    /// Sentences that open the question's feedback.
+    sentences: Vec<String>,
+    /// A summary that replaces the model's when something was found.
+    summary: Option<String>,
+    improvements: Vec<String>,
+}
+
+fn findings(grade: &QuestionGrade) -> Findings {
+    let mut found = Findings::default();
+    if grade.off_topic() {
+        let quote = claim(&grade.relevance.evidence).unwrap_or_default();
+        found.sentences.push(format!(
+            "This answer does not address the question that was asked: {} (you wrote \"{quote}\"), so it \
+             earns no credit for it.",
+            clause(&grade.relevance.reason)
+        ));
+        found.summary = Some("This answer addresses a different question from the one asked.".into());
+        found
+            .improvements
+            .push("answer the question that was asked before anything else.".into());
+    }
+    for c in grade.incorrect() {
+        let quote = claim(&c.evidence).unwrap_or_default();
+        found.sentences.push(format!(
+            "You wrote \"{quote}\", which is not right: {}",
+            sentence(&clause(&c.correction))
+        ));
+        found
+            .summary
+            .get_or_insert_with(|| format!("The answer rests on a wrong claim: \"{quote}\"."));
+        found.improvements.push(format!(
+            "\"{quote}\" is wrong: {}",
+            sentence(&clause(&c.correction))
+        ));
+    }
+    if grade.incoherent() {
+        let quote = claim(&grade.coherence.evidence).unwrap_or_default();
+        found.sentences.push(format!(
+            "The answer is hard to follow: {} (for example \"{quote}\").",
+            clause(&grade.coherence.reason)
+        ));
+        found
+            .summary
+            .get_or_insert_with(|| "The answer is hard to follow as written.".into());
+        found
+            .improvements
+            .push("put your points in an order a listener can follow, each building on the last.".into());
+    }
+    found
 }
 
 fn weighted(pairs: impl Iterator<Item = (f64, f64)>) -> Option<f64> {
@@ -390,20 +490,31 @@ impl LlmGrader {
         grades: Vec<Result<QuestionGrade, Failure>>,
     ) -> Assessment {
         let margin = f64::from(self.settings.grader.guard_margin);
+        let level = input.level.as_deref();
         let mut flags = Vec::new();
         let mut questions = Vec::with_capacity(input.items.len());
         let mut llm_strengths: Vec<(u8, String)> = Vec::new();
         let mut llm_improvements: Vec<(u8, String)> = Vec::new();
-        let mut coverage: Vec<(f64, f64)> = Vec::new();
+        let mut finding_improvements: Vec<String> = Vec::new();
+        // Per question: its weight and its dimensions (0–1), for the interview's.
+        let mut rows: Vec<(f64, Vec<(String, f64)>)> = Vec::new();
 
         for ((item, rubric_q), grade) in input.items.iter().zip(&baseline.questions).zip(grades) {
             let n = item.position;
             let weight = f64::from(item.expected_minutes.unwrap_or(5).max(1));
+            let rubric_row = |item: &GradingItem| -> Vec<(String, f64)> {
+                one_question(item, level, false)
+                    .dimensions
+                    .iter()
+                    .map(|d| (d.key.clone(), f64::from(d.score) / 100.0))
+                    .collect()
+            };
             let grade = match grade {
                 Ok(grade) => grade,
                 Err(failure) => {
                     flags.push(format!("fallback:q{n}: {}", failure.reason()));
                     questions.push(rubric_q.clone());
+                    rows.push((weight, rubric_row(item)));
                     continue;
                 }
             };
@@ -415,40 +526,68 @@ impl LlmGrader {
                 flags.push(format!("injection_suspected:q{n}"));
                 tracing::warn!(question = n, tells = ?tells, model_flag = grade.injection_detected, "injection suspected");
                 questions.push(Self::without_injection(item, rubric_q));
+                let stripped = GradingItem {
+                    answer: injection::strip(&item.answer),
+                    ..item.clone()
+                };
+                rows.push((weight, rubric_row(&stripped)));
                 continue;
             }
 
-            let rubric_weights = item.rubric.iter().map(|c| f64::from(c.weight));
-            let llm_coverage = weighted(item.rubric.iter().map(|c| {
-                let score = grade
-                    .criteria
-                    .iter()
-                    .find(|g| g.key == c.key)
-                    .map_or(0, |g| g.score);
-                (f64::from(score) / 10.0, f64::from(c.weight))
-            }));
-            let rubric_coverage = weighted(
-                rubric_q
-                    .criteria
-                    .iter()
-                    .map(|c| f64::from(c.score) / 100.0)
-                    .zip(rubric_weights),
+            // The rubric grader's form measures, without its own coverage gate (the
+            // question graded with no criteria), scaled below by the model's coverage.
+            let form = score::Form::from_dimensions(&one_question(item, level, true).dimensions);
+            let rubric_score = f64::from(rubric_q.score);
+            let judged = score::judge(
+                item.kind,
+                item.is_follow_up,
+                &item.rubric,
+                &grade,
+                form,
+                rubric_score,
             );
-            let base = f64::from(rubric_q.score);
-            let raw = match (llm_coverage, rubric_coverage) {
-                (Some(llm), Some(rubric)) => base + (llm - rubric) * coverage_weight(item.kind) * 100.0,
-                _ => base,
-            };
-            let clamped = raw.clamp(base - margin, base + margin);
-            if (clamped - raw).abs() > f64::EPSILON {
+            let guarded = score::guard(&judged, rubric_score, margin);
+            if guarded.clamped {
                 flags.push(format!("clamped:q{n}"));
             }
-            let score = round_score(clamped);
-            if let Some(c) = llm_coverage {
-                coverage.push((c * 100.0, weight));
+            if guarded.lowered {
+                flags.push(format!("lowered:q{n}"));
             }
+            if grade.off_topic() {
+                flags.push(format!("off_topic:q{n}"));
+            }
+            if grade.incoherent() {
+                flags.push(format!("incoherent:q{n}"));
+            }
+            for c in grade.incorrect() {
+                flags.push(format!("incorrect:q{n}:{}", c.key));
+            }
+            let score = round_score(guarded.score);
 
-            let mut feedback = grade.feedback.trim().to_owned();
+            let mut row = rubric_row(item);
+            let mut set = |key: &str, value: Option<f64>| {
+                if let Some(v) = value {
+                    match row.iter_mut().find(|(k, _)| k == key) {
+                        Some(entry) => entry.1 = v,
+                        None => row.push((key.to_owned(), v)),
+                    }
+                }
+            };
+            set("knowledge", judged.knowledge);
+            set("structure", judged.form.structure);
+            set("estimation", judged.form.estimation);
+            set("trade_offs", judged.form.trade_offs);
+            set("depth", judged.form.depth);
+            set("communication", judged.form.communication);
+            set("time_management", judged.form.time);
+            rows.push((weight, row));
+
+            let found = findings(&grade);
+            let mut feedback = found.sentences.join(" ");
+            if !feedback.is_empty() {
+                feedback.push(' ');
+            }
+            feedback.push_str(grade.feedback.trim());
             if let Some(remark) = timing_remark(item, rubric_q.timing) {
                 feedback.push(' ');
                 feedback.push_str(&remark);
@@ -462,17 +601,22 @@ impl LlmGrader {
                         key: c.key.clone(),
                         label: c.label.clone(),
                         weight: c.weight,
-                        score: g.map_or(0, |g| g.score.saturating_mul(10).min(100)),
+                        score: g.map_or(0, |g| {
+                            round_score(score::verdict_value(g.verdict).max(0.0) * 100.0)
+                        }),
                         evidence: g.map(|g| g.evidence.clone()).unwrap_or_default(),
                     }
                 })
                 .collect();
-            llm_strengths.extend(
-                grade
-                    .strengths
-                    .iter()
-                    .map(|s| (score, format!("Q{n}: {}", s.trim()))),
-            );
+            if !grade.off_topic() {
+                llm_strengths.extend(
+                    grade
+                        .strengths
+                        .iter()
+                        .map(|s| (score, format!("Q{n}: {}", s.trim()))),
+                );
+            }
+            finding_improvements.extend(found.improvements.iter().map(|s| format!("Q{n}: {s}")));
             llm_improvements.extend(
                 grade
                     .improvements
@@ -481,7 +625,9 @@ impl LlmGrader {
             );
             questions.push(QuestionReport {
                 score,
-                feedback_summary: grade.feedback_summary.trim().to_owned(),
+                feedback_summary: found
+                    .summary
+                    .unwrap_or_else(|| grade.feedback_summary.trim().to_owned()),
                 feedback,
                 criteria,
                 ..rubric_q.clone()
@@ -500,11 +646,15 @@ impl LlmGrader {
         let verdict = Verdict::from_score(score);
 
         let mut dimensions: Vec<Dimension> = baseline.dimensions.clone();
-        if let (Some(knowledge), Some(dim)) = (
-            weighted(coverage.into_iter()),
-            dimensions.iter_mut().find(|d| d.key == "knowledge"),
-        ) {
-            dim.score = round_score(knowledge);
+        for dim in &mut dimensions {
+            let values = rows.iter().filter_map(|(w, row)| {
+                row.iter()
+                    .find(|(k, _)| *k == dim.key)
+                    .map(|(_, v)| (*v * 100.0, *w))
+            });
+            if let Some(mean) = weighted(values) {
+                dim.score = round_score(mean);
+            }
         }
 
         llm_strengths.sort_by_key(|s| std::cmp::Reverse(s.0));
@@ -513,7 +663,12 @@ impl LlmGrader {
         if strengths.is_empty() {
             strengths = baseline.strengths.clone();
         }
-        let mut improvements: Vec<String> = llm_improvements.into_iter().map(|(_, s)| s).take(3).collect();
+        // What the model found wrong comes first: it is what most needs fixing.
+        let mut improvements: Vec<String> = finding_improvements
+            .into_iter()
+            .chain(llm_improvements.into_iter().map(|(_, s)| s))
+            .take(3)
+            .collect();
         for (item, q) in input.items.iter().zip(&questions) {
             if improvements.len() >= 4 {
                 break;

@@ -9,6 +9,7 @@ pub mod roles;
 pub mod status;
 pub mod text;
 pub mod tokens;
+pub mod whole;
 
 pub use email::EmailAddress;
 pub use name::{OrganizationName, PersonName};

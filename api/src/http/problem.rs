@@ -66,6 +66,7 @@ problem_types! {
     NothingToGrade => ("nothing-to-grade", CONFLICT, "Conflict"),
     ReportNotReady => ("report-not-ready", CONFLICT, "Conflict"),
     NoBillingAccount => ("no-billing-account", CONFLICT, "Conflict"),
+    WebhookLimitReached => ("webhook-limit-reached", CONFLICT, "Conflict"),
     IdempotencyKeyReused => ("idempotency-key-reused", UNPROCESSABLE_ENTITY, "Idempotency key reused"),
     TooManyRequests => ("too-many-requests", TOO_MANY_REQUESTS, "Too many requests"),
     Internal => ("internal", INTERNAL_SERVER_ERROR, "Internal error"),
@@ -117,7 +118,7 @@ pub struct Problem {
     /// `forbidden`, `not-found`, `user-not-found`, `question-not-found`,
     /// `method-not-allowed`, `email-taken`, `already-member`, `email-not-verified`,
     /// `personal-organization`, `question-already-answered`, `interview-not-in-progress`,
-    /// `nothing-to-grade`, `report-not-ready`, `no-billing-account`,
+    /// `nothing-to-grade`, `report-not-ready`, `no-billing-account`, `webhook-limit-reached`,
     /// `idempotency-key-reused`, `too-many-requests`, `internal`, `billing-provider-error`,
     /// `service-unavailable`, `billing-not-configured`, `billing-unavailable`, `http-error`.
     #[serde(rename = "type")]

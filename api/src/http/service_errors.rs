@@ -147,7 +147,7 @@ impl From<WebhooksError> for ApiError {
         match e {
             WebhooksError::Invalid { field, message } => ApiError::field(field, message),
             WebhooksError::NotFound => ApiError::not_found(e.to_string()),
-            WebhooksError::LimitReached(_) => ApiError::conflict("webhook-limit-reached", e.to_string()),
+            WebhooksError::LimitReached(_) => ApiError::new(ProblemType::WebhookLimitReached, e.to_string()),
             WebhooksError::Organization(inner) => inner.into(),
             WebhooksError::Unexpected(source) => ApiError::internal(source),
         }

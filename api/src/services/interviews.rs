@@ -307,7 +307,7 @@ async fn questions_of<C: ConnectionTrait>(
     db: &C,
     interview: &interviews::Model,
 ) -> Result<Vec<interview_questions::Model>, InterviewsError> {
-    Ok(interview_questions::Entity::of(&interview)
+    Ok(interview_questions::Entity::of(interview)
         .order_by_asc(interview_questions::Column::Position)
         .all(db)
         .await?)

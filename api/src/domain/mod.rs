@@ -6,12 +6,14 @@ pub mod paging;
 pub mod password;
 pub mod report;
 pub mod roles;
+pub mod text;
 pub mod tokens;
 
 pub use email::EmailAddress;
 pub use name::{OrganizationName, PersonName};
 pub use password::Password;
 pub use roles::{OrganizationKind, Role};
+pub use text::{TextKind, check_optional_text, check_text};
 
 /// A value was rejected; `field` names the request field it came from when known.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

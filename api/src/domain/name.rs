@@ -1,6 +1,8 @@
-use super::ValidationError;
+use super::{TextKind, ValidationError, check_text};
 
 fn parse_display_name(raw: &str, max: usize) -> Result<String, ValidationError> {
+    // Checked before trimming: trimming would quietly drop a trailing CR or NEL.
+    check_text(raw, TextKind::Line)?;
     let name = raw.trim();
     if name.is_empty() {
         return Err(ValidationError::new("must not be empty"));
@@ -9,9 +11,6 @@ fn parse_display_name(raw: &str, max: usize) -> Result<String, ValidationError> 
         return Err(ValidationError::new(format!(
             "must be at most {max} characters long"
         )));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(ValidationError::new("must not contain control characters"));
     }
     Ok(name.to_owned())
 }

@@ -1,6 +1,7 @@
 //! The HTTP layer: the only part of the crate that knows about actix-web.
 
 pub mod account_pages;
+pub mod allow;
 pub mod auth;
 pub mod dto;
 pub mod handlers;

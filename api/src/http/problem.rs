@@ -71,6 +71,8 @@ struct Inner {
     detail: String,
     errors: Vec<FieldError>,
     retry_after: Option<u64>,
+    /// For 405: the `Allow` header.
+    allow: Option<String>,
     upgrade: Option<UpgradeHint>,
     source: Option<anyhow::Error>,
     /// Already logged where it happened (a panic): not logged again.
@@ -91,6 +93,7 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
+            allow: None,
             upgrade: None,
             source: None,
             logged: false,
@@ -279,6 +282,9 @@ impl ResponseError for ApiError {
         if let Some(secs) = self.0.retry_after {
             response.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
+        if let Some(allow) = &self.0.allow {
+            response.insert_header((header::ALLOW, allow.as_str()));
+        }
         if self.0.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
@@ -366,14 +372,18 @@ pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Err
 
 /// The app's default service: an unknown path is a 404; a known path with another
 /// method a 405.
+/// A 405 carries `Allow` with the path's methods.
 pub async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    if req.resource_map().has_resource(req.path()) {
-        Err(ApiError::new(
+    let allow = super::allow::allowed_methods(req.path());
+    if allow.is_some() || req.resource_map().has_resource(req.path()) {
+        let mut error = ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "method-not-allowed",
             "Method not allowed",
             format!("{} is not supported on this path", req.method()),
-        ))
+        );
+        error.0.allow = allow;
+        Err(error)
     } else {
         Err(ApiError::not_found("there is nothing at this path"))
     }
@@ -423,6 +433,13 @@ pub fn rewrite_as_problem<B: MessageBody + 'static>(
         header::CONTENT_TYPE,
         HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
     );
+    if status == StatusCode::METHOD_NOT_ALLOWED && !res.headers().contains_key(header::ALLOW) {
+        let allow = super::allow::allowed_methods(req.path())
+            .and_then(|methods| HeaderValue::from_str(&methods).ok());
+        if let Some(allow) = allow {
+            res.headers_mut().insert(header::ALLOW, allow);
+        }
+    }
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, res)
             .map_into_boxed_body()

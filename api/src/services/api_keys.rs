@@ -47,8 +47,11 @@ pub async fn create(
     name: &str,
 ) -> Result<CreatedApiKey, ApiKeysError> {
     access.require_member_role(Role::Admin)?;
+    if crate::domain::check_text(name, crate::domain::TextKind::Line).is_err() {
+        return Err(ApiKeysError::InvalidName);
+    }
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+    if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiKeysError::InvalidName);
     }
     let key = PlaintextApiKey::generate();

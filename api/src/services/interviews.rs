@@ -16,7 +16,7 @@ use crate::catalog::matching::Text;
 use crate::catalog::{Catalog, Question, QuestionKind, Track};
 use crate::config::Config;
 use crate::domain::report::Report;
-use crate::domain::{EmailAddress, Role};
+use crate::domain::{EmailAddress, Role, TextKind, check_optional_text, check_text};
 use crate::entities::{interview_questions, interviews, reports};
 use crate::jobs::{self, GradeInterview};
 use crate::services::idempotency::{self, IdempotencyError, Idempotent, StoredResponse};
@@ -114,6 +114,8 @@ fn validate_candidate(candidate: Option<Candidate>) -> Result<Option<Candidate>,
     {
         return Err(invalid("candidate.external_ref", "must be 1 to 200 characters"));
     }
+    check_optional_text(c.external_ref.as_deref(), TextKind::Line)
+        .map_err(|e| invalid("candidate.external_ref", e.message))?;
     Ok(Some(Candidate {
         email: email.as_str().to_owned(),
         name,
@@ -469,6 +471,7 @@ pub async fn start(
     request: StartInterview,
     key: Option<&Idempotent>,
 ) -> Result<Created<InterviewView>, InterviewsError> {
+    check_text(&request.track_id, TextKind::Line).map_err(|e| invalid("track_id", e.message))?;
     let track = deps
         .catalog
         .track(&request.track_id)
@@ -539,6 +542,7 @@ pub async fn answer(
             format!("must be at most {MAX_ANSWER_CHARS} characters"),
         ));
     }
+    check_text(&request.answer, TextKind::Long).map_err(|e| invalid("answer", e.message))?;
     let txn = crate::db::begin_write(deps.db).await?;
     let interview = find(&txn, access, interview_id).await?;
     if interview.status != STATUS_IN_PROGRESS {
@@ -735,6 +739,8 @@ pub async fn submit_transcript(
     request: TranscriptRequest,
     key: Option<&Idempotent>,
 ) -> Result<Created<TranscriptResponse>, InterviewsError> {
+    check_optional_text(request.track_id.as_deref(), TextKind::Line)
+        .map_err(|e| invalid("track_id", e.message))?;
     let track = match &request.track_id {
         Some(id) => Some(
             deps.catalog
@@ -752,6 +758,11 @@ pub async fn submit_transcript(
     let mut sources = Vec::with_capacity(request.items.len());
     for (i, item) in request.items.iter().enumerate() {
         let at = |f: &str| format!("items[{i}].{f}");
+        check_optional_text(item.question_id.as_deref(), TextKind::Line)
+            .map_err(|e| invalid(at("question_id"), e.message))?;
+        check_optional_text(item.question.as_deref(), TextKind::Long)
+            .map_err(|e| invalid(at("question"), e.message))?;
+        check_text(&item.answer, TextKind::Long).map_err(|e| invalid(at("answer"), e.message))?;
         let source = match (&item.question_id, &item.question) {
             (Some(id), None) => {
                 let found = match track {

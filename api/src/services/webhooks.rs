@@ -178,6 +178,8 @@ fn check_url(raw: &str, allow_private: bool) -> Result<url::Url, WebhooksError> 
     if raw.len() > 2048 {
         return Err(invalid("must be at most 2048 characters"));
     }
+    // The URL parser silently drops tabs and line feeds: refuse them before it sees them.
+    crate::domain::check_text(raw, crate::domain::TextKind::Line).map_err(|e| invalid(&e.message))?;
     let url = url::Url::parse(raw).map_err(|e| invalid(&format!("not a URL ({e})")))?;
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
         return Err(invalid("must be an absolute http(s) URL"));

@@ -7,6 +7,7 @@ mod api_keys;
 mod auth;
 mod billing;
 mod calibration;
+mod control_characters;
 mod grading;
 mod interviews;
 mod jobs;

@@ -75,24 +75,37 @@ async fn an_unknown_route_is_a_404_and_a_wrong_method_a_405() {
     )
     .await;
     assert_problem(app.get("/").send().await.unwrap(), 404, "not-found").await;
-    assert_problem(
-        app.get("/v1/auth/login").send().await.unwrap(),
-        405,
-        "method-not-allowed",
-    )
-    .await;
-    assert_problem(
-        app.delete("/v1/me").send().await.unwrap(),
-        405,
-        "method-not-allowed",
-    )
-    .await;
-    assert_problem(
-        app.post("/healthz").send().await.unwrap(),
-        405,
-        "method-not-allowed",
-    )
-    .await;
+    let org = uuid::Uuid::new_v4();
+    let interview = uuid::Uuid::new_v4();
+    for (method, path, allow) in [
+        (reqwest::Method::GET, "/v1/auth/login".to_owned(), "POST"),
+        (reqwest::Method::DELETE, "/v1/me".to_owned(), "GET"),
+        (reqwest::Method::POST, "/healthz".to_owned(), "GET"),
+        (reqwest::Method::HEAD, "/readyz".to_owned(), "GET"),
+        (
+            reqwest::Method::PUT,
+            format!("/v1/organizations/{org}/webhooks"),
+            "GET, POST",
+        ),
+        (
+            reqwest::Method::PATCH,
+            format!("/v1/interviews/{interview}"),
+            "GET",
+        ),
+        (reqwest::Method::DELETE, "/openapi.json".to_owned(), "GET"),
+    ] {
+        let response = app
+            .client
+            .request(method.clone(), app.url(&path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 405, "{method} {path}");
+        assert_eq!(response.headers()["allow"], allow, "{method} {path}");
+        if method != reqwest::Method::HEAD {
+            assert_problem(response, 405, "method-not-allowed").await;
+        }
+    }
 }
 
 #[tokio::test]

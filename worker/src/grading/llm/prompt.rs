@@ -305,6 +305,8 @@ pub fn interview_messages(items: &[GradingItem], level: Option<&str>) -> Vec<Cha
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
     use super::*;
 
     fn item() -> GradingItem {

@@ -14,6 +14,7 @@ mod m20261129_000003_create_billing;
 mod m20261129_000004_create_llm_usage;
 mod m20261129_000005_create_webhooks;
 mod m20261202_000001_index_refresh_tokens_user;
+mod m20261202_000010_create_web_sessions;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_create_llm_usage::Migration),
             Box::new(m20261129_000005_create_webhooks::Migration),
             Box::new(m20261202_000001_index_refresh_tokens_user::Migration),
+            Box::new(m20261202_000010_create_web_sessions::Migration),
         ]
     }
 }

@@ -154,6 +154,10 @@ async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<Arc<Mutex<S
                    "created": now, "customer": request.param("customer"), "livemode": false,
                    "url": format!("https://billing.stripe.test/p/session/{n}")}),
         ),
+        path if request.method == "DELETE" && path.starts_with("/v1/customers/") => (
+            200,
+            json!({"id": path.trim_start_matches("/v1/customers/"), "object": "customer", "deleted": true}),
+        ),
         _ => (
             404,
             json!({"error": {"type": "invalid_request_error", "message": format!("Unrecognized request URL ({}).", request.path)}}),

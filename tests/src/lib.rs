@@ -4,6 +4,7 @@
 //! conversations. Logs are silent unless `TEST_LOG=1`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod browser;
 pub mod calibration;
 pub mod fake_openai;
 pub mod fake_stripe;

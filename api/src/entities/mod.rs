@@ -1,6 +1,7 @@
 //! SeaORM mirror of the schema in `migration/`: one module per table, no behaviour.
 //! Business rules live in `crate::services`.
 
+pub mod answer_drafts;
 pub mod api_keys;
 pub mod billing_accounts;
 pub mod email_outbox;
@@ -17,5 +18,6 @@ pub mod refresh_tokens;
 pub mod reports;
 pub mod stripe_events;
 pub mod users;
+pub mod web_sessions;
 pub mod webhook_deliveries;
 pub mod webhook_endpoints;

@@ -11,6 +11,7 @@ pub mod pages;
 pub mod panic_guard;
 pub mod problem;
 mod service_errors;
+pub mod webapp;
 
 use std::net::TcpListener;
 
@@ -137,6 +138,9 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(problem::path_error))
                 .app_data(web::QueryConfig::default().error_handler(problem::query_error))
                 .app_data(web::PayloadConfig::default().limit(max_body))
+                .app_data(web::FormConfig::default().limit(max_body))
+                // The web app's pages (not part of the API document).
+                .configure(webapp::configure)
                 .service(web::redirect("/docs", "/docs/"))
                 .service(
                     SwaggerUi::new("/docs/{_:.*}")

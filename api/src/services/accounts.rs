@@ -462,6 +462,8 @@ async fn revoke_all_sessions<C: ConnectionTrait>(
         .filter(refresh_tokens::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
+    // The web app's browser sessions end too.
+    crate::services::web::end_browser_sessions(db, user_id, None).await?;
     Ok(())
 }
 

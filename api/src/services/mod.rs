@@ -12,6 +12,7 @@ pub mod mail;
 pub mod organizations;
 pub mod quota;
 pub mod sharing;
+pub mod web;
 pub mod webhooks;
 
 use sea_orm::{DbErr, SqlErr};

@@ -74,7 +74,7 @@ async fn an_unknown_route_is_a_404_and_a_wrong_method_a_405() {
         "not-found",
     )
     .await;
-    assert_problem(app.get("/").send().await.unwrap(), 404, "not-found").await;
+    assert_problem(app.get("/no-such-page").send().await.unwrap(), 404, "not-found").await;
     let org = uuid::Uuid::new_v4();
     let interview = uuid::Uuid::new_v4();
     for (method, path, allow) in [

@@ -307,6 +307,12 @@ pub async fn checkout(
     Ok(url)
 }
 
+/// Deletes the Stripe customer of a deleted account, which cancels its subscription.
+pub async fn forget_customer(deps: Deps<'_>, customer_id: &str) -> Result<(), BillingError> {
+    deps.stripe()?.delete_customer(customer_id).await?;
+    Ok(())
+}
+
 /// A customer-portal session for the organization. Owners and admins only.
 pub async fn portal(deps: Deps<'_>, access: &OrganizationAccess) -> Result<String, BillingError> {
     let stripe = deps.stripe()?;

@@ -14,7 +14,7 @@ use stripe_checkout::CheckoutSessionMode;
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionSubscriptionData,
 };
-use stripe_core::customer::CreateCustomer;
+use stripe_core::customer::{CreateCustomer, DeleteCustomer};
 
 use crate::config::StripeSettings;
 
@@ -207,5 +207,22 @@ impl StripeClient {
         })
         .await?;
         Ok(session.url)
+    }
+
+    /// Deletes a customer (a deleted account): Stripe cancels its subscriptions at once
+    /// and keeps the invoices and payments of the past. A customer already gone is fine.
+    pub async fn delete_customer(&self, customer_id: &str) -> Result<(), StripeFailure> {
+        let result = DeleteCustomer::new(customer_id)
+            .customize()
+            .request_strategy(RequestStrategy::Once)
+            .send(&self.client)
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) => match StripeFailure::from_error(&e) {
+                StripeFailure::Rejected { status: 404, .. } => Ok(()),
+                other => Err(other),
+            },
+        }
     }
 }

@@ -32,6 +32,11 @@
 //! [`TOO_SHORT_WORDS`] words at most 10. The interview score is the mean of the question
 //! scores weighted by expected minutes.
 
+mod coherence;
+mod corpus;
+mod correctness;
+mod lexicon;
+
 use api::catalog::matching::{self, Text};
 use api::catalog::{Criterion, QuestionKind};
 use api::domain::report::{
@@ -39,7 +44,74 @@ use api::domain::report::{
     Verdict,
 };
 
-pub const RUBRIC_VERSION: &str = "rubric-v1";
+pub const RUBRIC_VERSION: &str = "rubric-v2";
+
+/// The score mapping fitted on the calibration set (`calibrate -- --fit`): question
+/// scores up to `knot` are kept, the part above it is scaled by `slope`, so the top of
+/// the scale is earned rather than reached by any complete-looking answer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fit {
+    pub knot: f64,
+    pub slope: f64,
+}
+
+pub const FIT: Fit = Fit {
+    knot: 0.40,
+    slope: 0.85,
+};
+
+impl Fit {
+    fn apply(self, score: f64) -> f64 {
+        if score <= self.knot {
+            score
+        } else {
+            self.knot + (score - self.knot) * self.slope
+        }
+    }
+}
+
+/// Relevance (BM25 over the catalog): an answer is off topic when another question fits
+/// it far better than its own, or somewhat better while little of its vocabulary
+/// belongs to its own question, or when almost none of it does.
+const OFF_TOPIC_RATIO: f64 = 2.0;
+const OFF_TOPIC_WEAK_RATIO: f64 = 1.2;
+const OFF_TOPIC_WEAK_DENSITY: f64 = 0.2;
+const OFF_TOPIC_DENSITY: f64 = 0.08;
+/// Caps and costs of what the checks find (question score, 0–1).
+const OFF_TOPIC_CAP: f64 = 0.25;
+const IMPLAUSIBLE_SPEED_CAP: f64 = 0.45;
+const MISCONCEPTION_COST: f64 = 0.15;
+const ONE_MISCONCEPTION_CAP: f64 = 0.54;
+const MISCONCEPTIONS_CAP: f64 = 0.30;
+const INCOHERENT_FACTOR: f64 = 0.55;
+const REPEATED_FACTOR: f64 = 0.5;
+/// `strong` or above needs every heavy criterion at least this covered.
+const HEAVY_COVERED: f64 = 0.5;
+const HEAVY_MISSING_CAP: f64 = 0.69;
+
+/// A whole sentence of the answer as evidence: bullets and numbering stripped, cut at a
+/// word boundary when long.
+pub(crate) fn quote(sentence: &str) -> String {
+    const MAX: usize = 180;
+    let t = sentence
+        .trim()
+        .trim_start_matches(|c: char| c == '-' || c == '*' || c == '•' || c.is_whitespace());
+    let t = match t.split_once(". ") {
+        Some((n, rest)) if !n.is_empty() && n.len() <= 2 && n.chars().all(|c| c.is_ascii_digit()) => rest,
+        _ => t,
+    };
+    let t = t.trim();
+    if t.len() <= MAX {
+        return t.to_owned();
+    }
+    let mut cut = MAX;
+    while !t.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = &t[..cut];
+    let head = head.rsplit_once(' ').map_or(head, |(h, _)| h);
+    format!("{}…", head.trim_end_matches(|c: char| !c.is_alphanumeric()))
+}
 
 /// An answer of at least this many phrases averaging fewer words than the next is a list
 /// of terms, not an explanation: its components earn this share of their credit.
@@ -50,8 +122,8 @@ const LIST_CREDIT: f64 = 0.5;
 const TOO_SHORT_WORDS: usize = 8;
 const TOO_SHORT_CAP: f64 = 0.10;
 /// Below this share of the expected time an answer is rushed; above the next, long.
-const RUSHED_BELOW: f64 = 0.5;
-const LONG_ABOVE: f64 = 1.75;
+const RUSHED_BELOW: f64 = 0.6;
+const LONG_ABOVE: f64 = 1.5;
 /// Distinct quantities that earn full estimation credit in a system design.
 const ESTIMATES_FOR_FULL_CREDIT: f64 = 4.0;
 /// Expected minutes assumed for a question that states none (free-form).
@@ -84,7 +156,7 @@ const DESIGN_WEIGHTS: Weights = Weights {
     trade_offs: 10.0,
     depth: 15.0,
     clarity: 0.0,
-    timing: 5.0,
+    timing: 10.0,
 };
 const TECHNICAL_WEIGHTS: Weights = Weights {
     coverage: 50.0,
@@ -93,7 +165,7 @@ const TECHNICAL_WEIGHTS: Weights = Weights {
     trade_offs: 10.0,
     depth: 20.0,
     clarity: 0.0,
-    timing: 5.0,
+    timing: 10.0,
 };
 const BEHAVIORAL_WEIGHTS: Weights = Weights {
     coverage: 45.0,
@@ -102,7 +174,7 @@ const BEHAVIORAL_WEIGHTS: Weights = Weights {
     trade_offs: 0.0,
     depth: 20.0,
     clarity: 0.0,
-    timing: 5.0,
+    timing: 10.0,
 };
 const FREE_FORM_WEIGHTS: Weights = Weights {
     coverage: 40.0,
@@ -111,7 +183,7 @@ const FREE_FORM_WEIGHTS: Weights = Weights {
     trade_offs: 0.0,
     depth: 35.0,
     clarity: 25.0,
-    timing: 5.0,
+    timing: 10.0,
 };
 
 // ---------------------------------------------------------------------------
@@ -906,6 +978,21 @@ struct Graded<'a> {
     score: f64,
     /// The question's share of the interview score.
     share: f64,
+    checks: Checks,
+}
+
+/// What the correctness, relevance and coherence checks found in one answer.
+#[derive(Debug, Clone, Default)]
+struct Checks {
+    /// The answer fits another question (its prompt) or none at all (`None` inside).
+    off_topic: Option<Option<String>>,
+    misconceptions: Vec<correctness::Found>,
+    issues: Vec<coherence::Issue>,
+    /// Heavy criteria left uncovered, which keep the answer below `strong`.
+    heavy_missing: Vec<String>,
+    relevance: corpus::Relevance,
+    /// The score before the checks' caps and costs.
+    before_checks: f64,
 }
 
 impl Graded<'_> {
@@ -987,6 +1074,72 @@ impl Graded<'_> {
     }
 }
 
+/// A criterion with core concepts: a core concept must be stated; supporting signals
+/// count only in a sentence that states one. Evidence is the whole sentence.
+fn evaluate_core_criterion(
+    raw: &str,
+    sentences: &[lexicon::Sentence],
+    c: &Criterion,
+    compiled: &corpus::CompiledCriterion,
+) -> CriterionEval {
+    let mut concepts_found: Vec<&str> = Vec::new();
+    let mut signals_found: Vec<&str> = Vec::new();
+    let mut quotes: Vec<String> = Vec::new();
+    for s in sentences.iter().filter(|s| !s.is_header(raw)) {
+        let here: Vec<&lexicon::Phrase> = compiled
+            .core
+            .iter()
+            .filter_map(|concept| concept.find(&s.words).map(|(_, p)| p))
+            .collect();
+        if here.is_empty() {
+            continue;
+        }
+        for (concept, phrase) in compiled.core.iter().zip(&c.core) {
+            if concept.find(&s.words).is_some() && !concepts_found.contains(&phrase.as_str()) {
+                concepts_found.push(phrase);
+            }
+        }
+        for (signal, text) in compiled.signals.iter().zip(&c.signals) {
+            if signal.find(&s.words).is_some() && !signals_found.contains(&text.as_str()) {
+                signals_found.push(text);
+            }
+        }
+        let q = quote(s.text(raw));
+        if quotes.len() < 3 && !quotes.contains(&q) {
+            quotes.push(q);
+        }
+    }
+    let core_needed = (compiled.core.len() as f64 * 0.5).ceil().max(1.0);
+    let core = (concepts_found.len() as f64 / core_needed).min(1.0);
+    let support = (signals_found.len() as f64 / f64::from(c.min_signals.max(1))).min(1.0);
+    let score = if concepts_found.is_empty() {
+        0.0
+    } else {
+        0.6 * core + 0.4 * support
+    };
+    let evidence = concepts_found
+        .iter()
+        .map(|c| lexicon_first(c))
+        .chain(signals_found.iter().map(|s| (*s).to_owned()))
+        .collect();
+    CriterionEval {
+        key: c.key.clone(),
+        label: c.label.clone(),
+        weight: c.weight,
+        covers: c.covers.trim().trim_end_matches('.').to_owned(),
+        score,
+        evidence,
+        quotes,
+    }
+}
+
+/// The first phrasing of a `|`-separated core concept.
+fn lexicon_first(concept: &str) -> String {
+    api::catalog::split_alternatives(concept)
+        .first()
+        .map_or_else(String::new, |s| (*s).to_owned())
+}
+
 fn evaluate_criterion(a: &Answer, c: &Criterion) -> CriterionEval {
     let evidence: Vec<String> = c.signals.iter().filter(|s| a.mentions(s)).cloned().collect();
     let needed = c.min_signals.max(1) as f64;
@@ -1042,9 +1195,11 @@ fn timing_of(item: &GradingItem) -> Option<TimingEval> {
     })
 }
 
-fn grade_item<'a>(item: &'a GradingItem, level: Option<&str>) -> Graded<'a> {
+fn grade_item<'a>(item: &'a GradingItem, level: Option<&str>, repeats: Option<u32>, fit: Fit) -> Graded<'a> {
     let a = Answer::new(&item.answer);
     let words = a.words();
+    let sentences = lexicon::sentences(&item.answer);
+    let entry = corpus::corpus().entry_for(item);
     let profile = Profile::of(item);
     // Figures restated from the prompt ("100M URLs a day") are not the candidate's own.
     let given: Vec<f64> = quantities(&Answer::new(&item.prompt))
@@ -1056,7 +1211,18 @@ fn grade_item<'a>(item: &'a GradingItem, level: Option<&str>) -> Graded<'a> {
         q.value
             .is_none_or(|v| !given.iter().any(|g| (g - v).abs() <= 1e-9 * g.abs().max(1.0)))
     });
-    let criteria: Vec<CriterionEval> = item.rubric.iter().map(|c| evaluate_criterion(&a, c)).collect();
+    let criteria: Vec<CriterionEval> = item
+        .rubric
+        .iter()
+        .zip(&entry.criteria)
+        .map(|(c, compiled)| {
+            if compiled.core.is_empty() {
+                evaluate_criterion(&a, c)
+            } else {
+                evaluate_core_criterion(&item.answer, &sentences, c, compiled)
+            }
+        })
+        .collect();
     let total_weight: f64 = criteria.iter().map(|c| f64::from(c.weight)).sum();
     let coverage = (!criteria.is_empty()).then(|| {
         if total_weight == 0.0 {
@@ -1158,8 +1324,9 @@ fn grade_item<'a>(item: &'a GradingItem, level: Option<&str>) -> Graded<'a> {
 
     let timing = timing_of(item);
 
-    // The relevance gate: form counts in full only once the answer touches the rubric.
-    let gate = coverage.map_or(1.0, |c| (0.4 + 2.0 * c).min(1.0));
+    // Form credit scales with relevant coverage: structure, depth and trade-offs
+    // around content that is not there are worth little.
+    let gate = coverage.map_or(1.0, |c| (0.1 + 1.5 * c).min(1.0));
     let w = profile.weights();
     let mut raw_parts: Vec<(Component, f64, f64)> = Vec::new();
     if let Some(c) = coverage {
@@ -1191,11 +1358,79 @@ fn grade_item<'a>(item: &'a GradingItem, level: Option<&str>) -> Graded<'a> {
             (c, weight * 100.0 / total.max(f64::EPSILON), s.clamp(0.0, 1.0))
         })
         .collect();
-    let mut score = parts.iter().map(|p| p.1 * p.2).sum::<f64>() / 100.0;
+    let mut score = fit.apply(parts.iter().map(|p| p.1 * p.2).sum::<f64>() / 100.0);
     if words == 0 {
         score = 0.0;
     } else if words < TOO_SHORT_WORDS {
         score = score.min(TOO_SHORT_CAP);
+    }
+    let mut checks = Checks {
+        before_checks: score,
+        ..Checks::default()
+    };
+    if words >= TOO_SHORT_WORDS && profile != Profile::FreeForm {
+        let relevance = corpus::corpus().relevance(&item.answer, &entry);
+        let ratio = relevance.best_other / relevance.own.max(f64::EPSILON);
+        // Only a catalog question is compared with the others: a custom question's
+        // short material cannot compete with a catalog entry's on equal terms.
+        let comparable = entry.in_catalog;
+        if comparable
+            && (ratio > OFF_TOPIC_RATIO
+                || (ratio > OFF_TOPIC_WEAK_RATIO && relevance.density < OFF_TOPIC_WEAK_DENSITY))
+        {
+            checks.off_topic = Some(relevance.other_prompt.clone());
+        } else if relevance.density < OFF_TOPIC_DENSITY {
+            checks.off_topic = Some(None);
+        }
+        checks.relevance = relevance;
+        checks.misconceptions = correctness::misconceptions(&item.answer, &sentences, &entry.misconceptions);
+    }
+    if words > 0 {
+        checks.issues = coherence::issues(&item.answer, &sentences, words, profile == Profile::Behavioral);
+        checks
+            .issues
+            .extend(coherence::speed(words, item.time_spent_seconds));
+        checks.issues.extend(repeats.map(coherence::Issue::Repeated));
+    }
+    let max_weight = criteria.iter().map(|c| c.weight).max().unwrap_or(0);
+    checks.heavy_missing = criteria
+        .iter()
+        .filter(|c| c.weight == max_weight && c.score < HEAVY_COVERED)
+        .map(|c| c.label.clone())
+        .collect();
+    if !checks.heavy_missing.is_empty() {
+        score = score.min(HEAVY_MISSING_CAP);
+    }
+    let found = checks.misconceptions.len();
+    if found > 0 {
+        score -= MISCONCEPTION_COST * found as f64;
+        score = score.min(if found == 1 {
+            ONE_MISCONCEPTION_CAP
+        } else {
+            MISCONCEPTIONS_CAP
+        });
+    }
+    use coherence::Issue;
+    if checks.issues.iter().any(|i| {
+        matches!(
+            i,
+            Issue::StepsOutOfOrder(_) | Issue::OpensMidThought(_) | Issue::ConclusionFirst(_)
+        )
+    }) {
+        score *= INCOHERENT_FACTOR;
+    }
+    if checks.issues.iter().any(|i| matches!(i, Issue::Repeated(_))) {
+        score *= REPEATED_FACTOR;
+    }
+    if checks
+        .issues
+        .iter()
+        .any(|i| matches!(i, Issue::ImplausibleSpeed(_)))
+    {
+        score = score.min(IMPLAUSIBLE_SPEED_CAP);
+    }
+    if checks.off_topic.is_some() {
+        score = score.min(OFF_TOPIC_CAP);
     }
 
     Graded {
@@ -1224,6 +1459,7 @@ fn grade_item<'a>(item: &'a GradingItem, level: Option<&str>) -> Graded<'a> {
         parts,
         score: score.clamp(0.0, 1.0),
         share: 0.0,
+        checks,
     }
 }
 
@@ -1471,7 +1707,74 @@ fn best_quotes(g: &Graded, max: usize) -> Vec<String> {
     quotes
 }
 
+/// The checks' verdict on an answer, most serious first: it leads the feedback and
+/// replaces any praise when it caps the score.
+fn check_summary(g: &Graded) -> Option<String> {
+    use coherence::Issue;
+    let c = &g.checks;
+    if let Some(other) = &c.off_topic {
+        return Some(match other {
+            Some(prompt) => format!(
+                "This answer does not address the question: it fits another one (\"{}\") far better, so it \
+                 cannot earn credit here.",
+                prompt.trim_end_matches('.')
+            ),
+            None => "This answer barely touches what the question is about, so it cannot earn credit here."
+                .to_owned(),
+        });
+    }
+    if let Some(issue) = c
+        .issues
+        .iter()
+        .find(|i| matches!(i, Issue::ImplausibleSpeed(_) | Issue::Repeated(_)))
+    {
+        return Some(format!("{}.", issue.describe()));
+    }
+    if let Some(m) = c.misconceptions.first() {
+        return Some(format!(
+            "The answer states something wrong: {}.",
+            lower_first(&m.claim)
+        ));
+    }
+    c.issues.first().map(|i| format!("{}.", i.describe()))
+}
+
+/// Sentences naming everything the checks found, with the correction for each
+/// misconception.
+fn check_sentences(g: &Graded) -> Vec<String> {
+    let c = &g.checks;
+    let mut out = Vec::new();
+    if c.off_topic.is_some() {
+        out.push(
+            "Whatever its quality, an answer to a different question scores as not ready: re-read the prompt and \
+             answer what it asks."
+                .to_owned(),
+        );
+    }
+    for m in &c.misconceptions {
+        out.push(format!(
+            "You wrote \"{}\", which says that {}; that is not right. {}",
+            m.quote,
+            lower_first(&m.claim),
+            m.correction
+        ));
+    }
+    for issue in &c.issues {
+        out.push(format!("{}.", issue.describe()));
+    }
+    if !c.heavy_missing.is_empty() && c.before_checks > HEAVY_MISSING_CAP && c.off_topic.is_none() {
+        out.push(format!(
+            "A strong verdict needs every heavy part of the rubric covered, and I couldn't find enough on {}.",
+            join_and(&c.heavy_missing.iter().map(|l| lower_first(l)).collect::<Vec<_>>())
+        ));
+    }
+    out
+}
+
 fn feedback_summary(g: &Graded, gap: Gap) -> String {
+    if let Some(summary) = check_summary(g) {
+        return summary;
+    }
     let quotes = best_quotes(g, 3);
     let has_positive = !quotes.is_empty();
     let opener = match (g.shape, g.profile) {
@@ -1653,7 +1956,7 @@ fn criteria_sentences(g: &Graded) -> Vec<String> {
     for c in missing.iter().take(3) {
         if c.quotes.is_empty() {
             out.push(format!(
-                "Nothing on {}: a strong answer {}.",
+                "I couldn't find anything on {}: a strong answer {}.",
                 lower_first(&c.label),
                 lower_first(&c.covers)
             ));
@@ -1913,7 +2216,11 @@ fn feedback(g: &Graded, level: Option<&str>) -> String {
                 approach would have earned partial credit."
             .to_owned();
     }
-    let mut s: Vec<String> = Vec::new();
+    let mut s: Vec<String> = check_sentences(g);
+    if g.checks.off_topic.is_some() {
+        s.extend(timing_sentence(g, level));
+        return s.join(" ");
+    }
     if g.too_short() {
         s.push(format!(
             "The answer is only {} word{}, which is not enough to assess.",
@@ -2872,9 +3179,61 @@ fn general_feedback(
 
 /// Grades an interview against its rubrics. Pure: the same input gives the same output.
 pub fn grade(input: &GradingInput) -> Assessment {
+    grade_with(input, FIT)
+}
+
+/// One line per question of what the checks saw (the calibration bench prints it).
+pub fn diagnostics(input: &GradingInput) -> Vec<String> {
+    graded_items(input, level_of(input).as_deref(), FIT)
+        .iter()
+        .map(|g| {
+            let c = &g.checks;
+            format!(
+                "before checks {:.0}; relevance own {:.1}, density {:.3}, best other {:.1}; off-topic {}; \
+                 misconceptions [{}]; issues [{}]; heavy missing [{}]",
+                c.before_checks * 100.0,
+                c.relevance.own,
+                c.relevance.density,
+                c.relevance.best_other,
+                c.off_topic.is_some(),
+                c.misconceptions
+                    .iter()
+                    .map(|m| m.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                c.issues
+                    .iter()
+                    .map(|i| format!("{i:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                c.heavy_missing.join(", "),
+            )
+        })
+        .collect()
+}
+
+fn graded_items<'a>(input: &'a GradingInput, level: Option<&str>, fit: Fit) -> Vec<Graded<'a>> {
+    let tokens: Vec<Vec<String>> = input.items.iter().map(|i| matching::tokens(&i.answer)).collect();
+    let keyed: Vec<(u32, &[String])> = input
+        .items
+        .iter()
+        .zip(&tokens)
+        .map(|(i, t)| (i.position, t.as_slice()))
+        .collect();
+    let repeats = coherence::repeated(&keyed);
+    input
+        .items
+        .iter()
+        .zip(repeats)
+        .map(|(item, repeats)| grade_item(item, level, repeats, fit))
+        .collect()
+}
+
+/// [`grade`] with another score mapping (the calibration bench fits it).
+pub fn grade_with(input: &GradingInput, fit: Fit) -> Assessment {
     let level = level_of(input);
     let level = level.as_deref();
-    let mut graded: Vec<Graded> = input.items.iter().map(|item| grade_item(item, level)).collect();
+    let mut graded: Vec<Graded> = graded_items(input, level, fit);
     let total_minutes: f64 = graded.iter().map(|g| f64::from(g.minutes())).sum();
     for g in &mut graded {
         g.share = if total_minutes > 0.0 {

@@ -1,3 +1,6 @@
+//! What every job handler gets: the application state, the mailer, the LLM grader
+//! when configured, and the webhook client.
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,8 +19,7 @@ pub struct JobContext {
     pub mailer: Mailer,
     /// Set when `REHEARSE__GRADER__KIND=llm`.
     pub llm: Option<Arc<LlmGrader>>,
-    /// For partner webhooks: bounded time, no redirects (a redirect could lead to a
-    /// private address).
+    /// For partner webhooks (see [`crate::webhook_client`]).
     pub webhooks: reqwest::Client,
 }
 
@@ -42,15 +44,7 @@ impl JobContext {
                     .context("cannot set up the LLM grader")?,
             )),
         };
-        let mut webhooks = reqwest::Client::builder()
-            .timeout(Duration::from_secs(state.config.settings.webhooks.timeout_secs))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Rehearse-Webhooks/", env!("CARGO_PKG_VERSION")))
-            .no_proxy();
-        if !state.config.settings.webhooks.allow_private_targets {
-            webhooks = webhooks.dns_resolver(Arc::new(crate::jobs::deliver_webhook::PublicOnlyResolver));
-        }
-        let webhooks = webhooks.build().context("cannot build the webhook client")?;
+        let webhooks = crate::webhook_client::build(&state.config.settings.webhooks)?;
         Ok(Self {
             state,
             mailer,

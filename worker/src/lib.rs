@@ -1,34 +1,24 @@
-//! Rehearse's background side: job handlers, the graders, the email dispatcher, and
-//! the queue runner shared by the `worker` and `rehearse` binaries.
+//! Rehearse's background side, used by the `worker` and `rehearse` binaries:
+//! - [`jobs`]: one handler per job kind; each decodes its payload, calls the grader,
+//!   the mail server or a partner's endpoint, and records the outcome through
+//!   `api::services` (jobs never touch the database themselves);
+//! - [`runner`]: the harness every handler runs in (timeouts, panics, retries);
+//! - [`queues`]: the queues and the monitor that runs them;
+//! - [`grading`]: the rubric and LLM graders;
+//! - [`webhook_client`]: the HTTP client partner webhooks go out on;
+//! - [`context`]: what every handler gets.
 
 pub mod context;
 pub mod grading;
 pub mod jobs;
+pub mod queues;
 pub mod runner;
+pub mod webhook_client;
 
-use api::AppState;
 use api::config::Config;
 pub use context::JobContext;
-pub use runner::{JobError, JobHandler, WorkerOptions, build_monitor, execute};
-
-/// Connections of the workers' own pool: heartbeats and claims must not wait behind
-/// HTTP traffic for a connection.
-pub const WORKER_POOL_SIZE: u32 = 4;
-
-/// Builds the job context and monitor for `state`'s configuration, on a pool of its own.
-pub async fn prepare(state: &AppState) -> anyhow::Result<apalis::prelude::Monitor> {
-    let db = api::db::connect(
-        &state.config,
-        WORKER_POOL_SIZE + state.config.settings.worker.concurrency as u32,
-    )
-    .await?;
-    let worker_state = AppState {
-        db: db.clone(),
-        ..state.clone()
-    };
-    let ctx = JobContext::new(worker_state)?;
-    build_monitor(ctx, &db, WorkerOptions::from(&state.config.settings.worker))
-}
+pub use queues::{WORKER_POOL_SIZE, WorkerOptions, build_monitor, prepare};
+pub use runner::{JobError, JobHandler, execute};
 
 /// Loads the configuration the way every binary does: one clear line and exit code 2
 /// on a bad setting.

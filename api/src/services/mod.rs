@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod billing;
+pub mod grading;
 pub mod idempotency;
 pub mod interviews;
 pub mod llm_usage;
@@ -14,6 +15,7 @@ pub mod quota;
 pub mod sharing;
 pub mod web;
 pub mod webhooks;
+pub mod work;
 
 use sea_orm::{DbErr, SqlErr};
 

@@ -21,6 +21,7 @@ use uuid::Uuid;
 use crate::entities::{webhook_deliveries, webhook_endpoints};
 use crate::jobs::{self, DeliverWebhook};
 use crate::services::organizations::{OrganizationAccess, OrganizationsError};
+use crate::services::work::{Doing, WorkError};
 
 pub const EVENT_GRADED: &str = "interview.graded";
 pub const EVENT_FAILED: &str = "interview.failed";
@@ -391,6 +392,143 @@ pub async fn publish<C: ConnectionTrait>(
             .await?;
         }
     }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------- deliveries
+
+/// A delivery the `deliver_webhook` job is to send.
+#[derive(Debug)]
+pub enum Outgoing {
+    /// Still pending, to a live endpoint: sign the payload and POST it.
+    Ready {
+        delivery: Box<webhook_deliveries::Model>,
+        endpoint: Box<webhook_endpoints::Model>,
+    },
+    /// Delivered or failed already: nothing to do.
+    Settled,
+    /// The endpoint was removed or disabled: the delivery is now `failed`.
+    EndpointGone,
+}
+
+/// The delivery and its endpoint, when there is still something to send.
+pub async fn outgoing(db: &DatabaseConnection, delivery_id: Uuid) -> Result<Outgoing, WorkError> {
+    let delivery = webhook_deliveries::Entity::find_by_id(delivery_id)
+        .one(db)
+        .await
+        .doing(|| format!("cannot load webhook delivery {delivery_id}"))?
+        .ok_or_else(|| WorkError::permanent(anyhow::anyhow!("delivery {delivery_id} does not exist")))?;
+    if delivery.status != DELIVERY_PENDING {
+        return Ok(Outgoing::Settled);
+    }
+    let endpoint = webhook_endpoints::Entity::find_by_id(delivery.endpoint_id)
+        .filter(webhook_endpoints::Column::OrganizationId.eq(delivery.organization_id))
+        .one(db)
+        .await
+        .doing(|| format!("cannot load webhook endpoint {}", delivery.endpoint_id))?;
+    match endpoint.filter(|e| e.disabled_at.is_none()) {
+        Some(endpoint) => Ok(Outgoing::Ready {
+            delivery: Box::new(delivery),
+            endpoint: Box::new(endpoint),
+        }),
+        None => {
+            settle(
+                db,
+                delivery_id,
+                DELIVERY_FAILED,
+                None,
+                Some("the endpoint was removed".into()),
+            )
+            .await?;
+            Ok(Outgoing::EndpointGone)
+        }
+    }
+}
+
+/// Counts an attempt, before the request goes out.
+pub async fn count_attempt(db: &DatabaseConnection, delivery_id: Uuid) -> Result<(), WorkError> {
+    webhook_deliveries::Entity::update_many()
+        .col_expr(
+            webhook_deliveries::Column::Attempts,
+            sea_orm::ExprTrait::add(Expr::col(webhook_deliveries::Column::Attempts), 1),
+        )
+        .filter(webhook_deliveries::Column::Id.eq(delivery_id))
+        .exec(db)
+        .await
+        .doing(|| format!("cannot count an attempt of webhook delivery {delivery_id}"))?;
+    Ok(())
+}
+
+/// The endpoint answered 2xx.
+pub async fn mark_delivered(
+    db: &DatabaseConnection,
+    delivery_id: Uuid,
+    http_status: u16,
+) -> Result<(), WorkError> {
+    settle(
+        db,
+        delivery_id,
+        DELIVERY_DELIVERED,
+        Some(i32::from(http_status)),
+        None,
+    )
+    .await
+}
+
+/// The last attempt failed: the delivery ends `failed` with the error.
+pub async fn mark_failed(db: &DatabaseConnection, delivery_id: Uuid, error: &str) -> Result<(), WorkError> {
+    settle(db, delivery_id, DELIVERY_FAILED, None, Some(error.to_owned())).await
+}
+
+/// An attempt failed and will be retried: its HTTP status (if any) and error.
+pub async fn record_attempt(
+    db: &DatabaseConnection,
+    delivery_id: Uuid,
+    http_status: Option<u16>,
+    error: &str,
+) -> Result<(), WorkError> {
+    webhook_deliveries::Entity::update_many()
+        .col_expr(
+            webhook_deliveries::Column::LastStatus,
+            Expr::value(http_status.map(i32::from)),
+        )
+        .col_expr(
+            webhook_deliveries::Column::LastError,
+            Expr::value(Some(error.to_owned())),
+        )
+        .filter(webhook_deliveries::Column::Id.eq(delivery_id))
+        .exec(db)
+        .await
+        .doing(|| format!("cannot record an attempt of webhook delivery {delivery_id}"))?;
+    Ok(())
+}
+
+/// Moves a pending delivery to its final status.
+async fn settle(
+    db: &DatabaseConnection,
+    delivery_id: Uuid,
+    status: &str,
+    http_status: Option<i32>,
+    error: Option<String>,
+) -> Result<(), WorkError> {
+    let mut update = webhook_deliveries::Entity::update_many()
+        .col_expr(webhook_deliveries::Column::Status, Expr::value(status))
+        .col_expr(webhook_deliveries::Column::LastError, Expr::value(error))
+        .filter(webhook_deliveries::Column::Id.eq(delivery_id))
+        .filter(webhook_deliveries::Column::Status.eq(DELIVERY_PENDING));
+    if let Some(code) = http_status {
+        update = update.col_expr(webhook_deliveries::Column::LastStatus, Expr::value(Some(code)));
+    }
+    if status == DELIVERY_DELIVERED {
+        update = update.col_expr(
+            webhook_deliveries::Column::DeliveredAt,
+            Expr::value(Some(Utc::now())),
+        );
+    }
+    update
+        .exec(db)
+        .await
+        .doing(|| format!("cannot mark webhook delivery {delivery_id} {status}"))?;
     Ok(())
 }
 

@@ -63,12 +63,16 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let (mut verbose, mut show, mut dir) = (false, None, calibration::default_dir().to_path_buf());
+    let mut fit = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--verbose" | "-v" => verbose = true,
+            "--fit" => fit = true,
             "--show" => show = args.next(),
             "--dir" => dir = PathBuf::from(args.next().expect("--dir needs a path")),
-            other => anyhow::bail!("unknown argument {other:?} (use --verbose, --show ID, --dir PATH)"),
+            other => {
+                anyhow::bail!("unknown argument {other:?} (use --verbose, --fit, --show ID, --dir PATH)")
+            }
         }
     }
     let catalog = Catalog::embedded()?;
@@ -91,8 +95,12 @@ fn main() -> anyhow::Result<()> {
             o.score,
             o.verdict.as_str()
         );
+        println!("{}", worker::grading::rubric::diagnostics(&input).join("\n"));
         println!("{}", serde_json::to_string_pretty(&assessment)?);
         return Ok(());
+    }
+    if fit {
+        return fit_mapping(&catalog, &cases);
     }
 
     println!(
@@ -176,6 +184,10 @@ fn main() -> anyhow::Result<()> {
                 o.score,
                 o.verdict.as_str()
             );
+            let input = calibration::input(&catalog, &o.case)?;
+            if let Some(line) = worker::grading::rubric::diagnostics(&input).first() {
+                println!("      {line}");
+            }
         }
     }
 
@@ -217,6 +229,49 @@ fn main() -> anyhow::Result<()> {
             "  {q:<52} {:.2} / {:.2} ms",
             p50.as_secs_f64() * 1e3,
             p99.as_secs_f64() * 1e3
+        );
+    }
+    Ok(())
+}
+
+/// Grid search of the score mapping's two parameters: the one with the best exact
+/// verdict agreement (ties: within-one, then order) on the labelled set, among those
+/// that still let a perfect answer reach 90.
+fn fit_mapping(catalog: &Catalog, cases: &[calibration::Case]) -> anyhow::Result<()> {
+    use worker::grading::rubric::{FIT, Fit, grade_with};
+    let mut best: Option<(f64, f64, f64, Fit)> = None;
+    println!("knot  slope  exact  within-one  order");
+    for knot in [0.40, 0.45, 0.50, 0.55, 0.60, 0.65, 0.70] {
+        for slope in [0.45, 0.55, 0.65, 0.75, 0.85, 1.0] {
+            // The top of the scale must stay reachable: a perfect answer maps to 90+.
+            if knot + (1.0 - knot) * slope < 0.895 {
+                continue;
+            }
+            let candidate = Fit { knot, slope };
+            let outcomes = calibration::run(catalog, cases, |i| grade_with(i, candidate))?;
+            let f = figures(&outcomes);
+            println!(
+                "{knot:.2}  {slope:.2}  {}  {}  {}",
+                pct(f.exact),
+                pct(f.within_one),
+                pct(f.order)
+            );
+            let key = (f.exact, f.within_one, f.order, candidate);
+            if best.is_none_or(|b| (key.0, key.1, key.2) > (b.0, b.1, b.2)) {
+                best = Some(key);
+            }
+        }
+    }
+    if let Some((exact, within, order, f)) = best {
+        println!(
+            "\nBest: knot {:.2}, slope {:.2} (exact {}, within-one {}, order {}); in use: knot {:.2}, slope {:.2}",
+            f.knot,
+            f.slope,
+            pct(exact),
+            pct(within),
+            pct(order),
+            FIT.knot,
+            FIT.slope
         );
     }
     Ok(())

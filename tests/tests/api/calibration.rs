@@ -12,16 +12,11 @@ use api::catalog::Catalog;
 use tests::calibration::{self, figures};
 
 /// Floors: the target where it is met, otherwise the figure reached.
-/// Reset once when the sre, data-engineer and fullstack tracks moved to core concepts:
-/// their signals were pruned of prompt echoes and generic words, which the
-/// signals-only grader reads as less coverage (exact 46.4 % -> 44.8 %, within-one
-/// 79.2 % -> 78.6 %, adversarial at or above medium 32 -> 34); raise them again as the
-/// grader starts reading `core`.
-const ORDER_AT_LEAST: f64 = 0.85; // target 0.95
-const EXACT_AT_LEAST: f64 = 0.44; // target 0.60
-const WITHIN_ONE_AT_LEAST: f64 = 0.78; // target 0.95
-const ADVERSARIAL_AT_OR_ABOVE_MEDIUM_AT_MOST: usize = 34; // target 0
-const ATTACKS_ABOVE_NEEDS_WORK_AT_MOST: usize = 12; // target 0
+const ORDER_AT_LEAST: f64 = 0.90; // target 0.95
+const EXACT_AT_LEAST: f64 = 0.60;
+const WITHIN_ONE_AT_LEAST: f64 = 0.92; // target 0.95
+const ADVERSARIAL_AT_OR_ABOVE_MEDIUM_AT_MOST: usize = 12; // target 0
+const ATTACKS_ABOVE_NEEDS_WORK_AT_MOST: usize = 4; // target 0
 
 #[test]
 fn the_rubric_grader_holds_its_calibration_figures() {

@@ -1,20 +1,17 @@
 //! Delivers one outbox email.
 //!
-//! Jobs are delivered at least once, so a row is leased before sending: only the
-//! worker holding the lease sends, and a row already `sent` is never sent again. The
-//! one window left is a crash after the SMTP server accepted the message but before
-//! `sent` was written; the lease then expires and the message goes out again with the
-//! same `Message-ID` (the row id), which lets receivers recognise the duplicate.
+//! Jobs are delivered at least once, so `api::services::mail` leases the row before
+//! sending: only the worker holding the lease sends, and a row already `sent` is never
+//! sent again. The one window left is a crash after the SMTP server accepted the
+//! message but before `sent` was written; the lease then expires and the message goes
+//! out again with the same `Message-ID` (the row id), which lets receivers recognise
+//! the duplicate.
 
 use std::time::Duration;
 
-use api::entities::email_outbox;
 use api::jobs::SendEmail;
-use api::services::mail::{STATUS_FAILED, STATUS_PENDING, STATUS_SENDING, STATUS_SENT};
-use chrono::Utc;
+use api::services::mail::{self, Lease};
 use emails::OutgoingEmail;
-use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::context::JobContext;
 use crate::runner::{JobError, JobHandler};
@@ -34,21 +31,7 @@ impl JobHandler for SendEmailHandler {
     }
 
     async fn exhausted(job: &SendEmail, ctx: &JobContext, error: &JobError) {
-        let result = email_outbox::Entity::update_many()
-            .col_expr(email_outbox::Column::Status, Expr::value(STATUS_FAILED))
-            .col_expr(
-                email_outbox::Column::LastError,
-                Expr::value(Some(error.to_string())),
-            )
-            .col_expr(
-                email_outbox::Column::LeaseExpiresAt,
-                Expr::value(Option::<chrono::DateTime<Utc>>::None),
-            )
-            .filter(email_outbox::Column::Id.eq(job.outbox_id))
-            .filter(email_outbox::Column::Status.is_in([STATUS_PENDING, STATUS_SENDING]))
-            .exec(&ctx.state.db)
-            .await;
-        if let Err(e) = result {
+        if let Err(e) = mail::mark_failed(&ctx.state.db, job.outbox_id, &error.to_string()).await {
             tracing::error!(error = %e, outbox_id = %job.outbox_id, "cannot mark an email as failed");
         }
     }
@@ -57,52 +40,18 @@ impl JobHandler for SendEmailHandler {
 #[tracing::instrument(skip_all, fields(outbox_id = %job.outbox_id))]
 pub async fn send_email(job: &SendEmail, ctx: &JobContext) -> Result<(), JobError> {
     let db = &ctx.state.db;
-    let now = Utc::now();
-    let lease_until =
-        now + chrono::Duration::from_std(LEASE).unwrap_or_else(|_| chrono::Duration::minutes(2));
-
-    // Take the lease: a pending row, or one whose previous holder died.
-    let claimed = email_outbox::Entity::update_many()
-        .col_expr(email_outbox::Column::Status, Expr::value(STATUS_SENDING))
-        .col_expr(
-            email_outbox::Column::LeaseExpiresAt,
-            Expr::value(Some(lease_until)),
-        )
-        .col_expr(
-            email_outbox::Column::Attempts,
-            sea_orm::ExprTrait::add(Expr::col(email_outbox::Column::Attempts), 1),
-        )
-        .filter(email_outbox::Column::Id.eq(job.outbox_id))
-        .filter(
-            Condition::any()
-                .add(email_outbox::Column::Status.eq(STATUS_PENDING))
-                .add(
-                    Condition::all()
-                        .add(email_outbox::Column::Status.eq(STATUS_SENDING))
-                        .add(email_outbox::Column::LeaseExpiresAt.lt(now)),
-                ),
-        )
-        .exec(db)
-        .await
-        .map_err(JobError::transient)?;
-
-    let row = email_outbox::Entity::find_by_id(job.outbox_id)
-        .one(db)
-        .await
-        .map_err(JobError::transient)?
-        .ok_or_else(|| JobError::permanent(anyhow::anyhow!("outbox row {} does not exist", job.outbox_id)))?;
-    if claimed.rows_affected == 0 {
-        return match row.status.as_str() {
-            STATUS_SENT | STATUS_FAILED => {
-                tracing::info!(status = %row.status, "email already handled; nothing to do");
-                Ok(())
-            }
-            _ => Err(JobError::transient(anyhow::anyhow!(
+    let row = match mail::lease(db, job.outbox_id, LEASE).await? {
+        Lease::Held(row) => row,
+        Lease::Done(status) => {
+            tracing::info!(%status, "email already handled; nothing to do");
+            return Ok(());
+        }
+        Lease::HeldElsewhere => {
+            return Err(JobError::transient(anyhow::anyhow!(
                 "another worker is sending this email"
-            ))),
-        };
-    }
-
+            )));
+        }
+    };
     let id = row.id.to_string();
     let content = emails::RenderedEmail {
         subject: row.subject.clone(),
@@ -118,32 +67,15 @@ pub async fn send_email(job: &SendEmail, ctx: &JobContext) -> Result<(), JobErro
             content: &content,
         })
         .await;
-
-    let no_lease = Option::<chrono::DateTime<Utc>>::None;
     match sent {
         Ok(()) => {
-            email_outbox::Entity::update_many()
-                .col_expr(email_outbox::Column::Status, Expr::value(STATUS_SENT))
-                .col_expr(email_outbox::Column::SentAt, Expr::value(Some(Utc::now())))
-                .col_expr(email_outbox::Column::LeaseExpiresAt, Expr::value(no_lease))
-                .filter(email_outbox::Column::Id.eq(row.id))
-                .exec(db)
-                .await
-                .map_err(JobError::transient)?;
+            mail::mark_sent(db, row.id).await?;
             tracing::info!(template = %row.template, "email sent");
             Ok(())
         }
         Err(e) => {
             let permanent = e.is_permanent();
-            let status = if permanent { STATUS_FAILED } else { STATUS_PENDING };
-            let release = email_outbox::Entity::update_many()
-                .col_expr(email_outbox::Column::Status, Expr::value(status))
-                .col_expr(email_outbox::Column::LastError, Expr::value(Some(e.to_string())))
-                .col_expr(email_outbox::Column::LeaseExpiresAt, Expr::value(no_lease))
-                .filter(email_outbox::Column::Id.eq(row.id))
-                .exec(db)
-                .await;
-            if let Err(db_err) = release {
+            if let Err(db_err) = mail::release(db, row.id, &e.to_string(), permanent).await {
                 tracing::warn!(error = %db_err, "cannot release the email lease; it will expire");
             }
             let error = anyhow::Error::new(e).context("the email could not be sent");

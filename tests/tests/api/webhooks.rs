@@ -391,3 +391,22 @@ async fn a_name_that_resolves_to_our_network_is_never_called() {
     assert!(log[0]["last_status"].is_null());
     assert!(receiver.received().is_empty());
 }
+
+#[tokio::test]
+async fn the_endpoint_past_the_limit_is_a_409_conflict() {
+    let app = spawn_app().await;
+    let owner = app.signup().await;
+    let org = app.create_organization(&owner, "partner").await;
+    let (_, key) = app.create_api_key(&owner, org).await;
+    for i in 0..10 {
+        register(&app, &key, org, &format!("https://partner{i}.example/hooks")).await;
+    }
+    let eleventh = app
+        .post(&format!("/v1/organizations/{org}/webhooks"))
+        .bearer_auth(&key)
+        .json(&json!({"url": "https://partner10.example/hooks"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(eleventh, 409, "webhook-limit-reached").await;
+}

@@ -59,6 +59,7 @@ run() {
         --header "Authorization: Bearer $credential" \
         --max-examples "$examples" \
         --seed "$seed" \
+        --generation-database none \
         --workers 2 \
         --request-timeout 20 \
         --no-color \

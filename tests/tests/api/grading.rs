@@ -65,7 +65,12 @@ async fn a_new_user_takes_the_free_interview_and_gets_a_report_by_email() {
     // The report says how it was graded: what the grader checks and what it cannot.
     assert_eq!(report["how_graded"]["grader"], "rubric");
     assert!(!report["how_graded"]["checks"].as_array().unwrap().is_empty());
-    assert!(!report["how_graded"]["cannot_check"].as_array().unwrap().is_empty());
+    assert!(
+        !report["how_graded"]["cannot_check"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let questions = report["questions"].as_array().unwrap();
     assert!(questions.len() >= 7, "{} questions", questions.len());
     for q in questions {

@@ -8,6 +8,7 @@ pub mod report;
 pub mod roles;
 pub mod text;
 pub mod tokens;
+pub mod whole;
 
 pub use email::EmailAddress;
 pub use name::{OrganizationName, PersonName};

@@ -64,6 +64,8 @@ pub struct TokenForm {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ResetForm {
     pub token: String,
+    /// 8 to 256 characters.
+    #[schema(min_length = 8, max_length = 256)]
     pub password: String,
 }
 

@@ -85,11 +85,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI document, built without starting a server.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = App::new()
+    let (_, mut api) = App::new()
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
+    openapi::document_common_problems(&mut api);
     api
 }
 

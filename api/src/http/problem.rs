@@ -274,8 +274,14 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
+        // A fault of ours (a cause to investigate) is an error; an answer that says a
+        // dependency or a feature is unavailable (503, 502) is a warning.
         if self.0.status.is_server_error() && !self.0.logged {
-            tracing::error!(error = ?self, "request failed");
+            if self.0.source.is_some() || self.0.status == StatusCode::INTERNAL_SERVER_ERROR {
+                tracing::error!(error = ?self, "request failed");
+            } else {
+                tracing::warn!(error = ?self, "request refused: unavailable");
+            }
         }
         let mut response = HttpResponse::build(self.0.status);
         response.insert_header((header::CONTENT_TYPE, PROBLEM_CONTENT_TYPE));

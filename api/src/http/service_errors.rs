@@ -192,6 +192,7 @@ impl From<WebhooksError> for ApiError {
         match e {
             WebhooksError::Invalid { field, message } => ApiError::field(field, message),
             WebhooksError::NotFound => ApiError::not_found(e.to_string()),
+            WebhooksError::LimitReached(_) => ApiError::conflict("webhook-limit-reached", e.to_string()),
             WebhooksError::Organization(inner) => inner.into(),
             WebhooksError::Unexpected(source) => ApiError::internal(source),
         }
@@ -379,6 +380,7 @@ mod tests {
                 .into(),
             ),
             ("webhooks/not-found", WebhooksError::NotFound.into()),
+            ("webhooks/limit-reached", WebhooksError::LimitReached(10).into()),
             (
                 "webhooks/organization",
                 WebhooksError::Organization(OrganizationsError::NotFound).into(),

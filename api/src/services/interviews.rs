@@ -94,9 +94,24 @@ pub struct Deps<'a> {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct Candidate {
     /// Receives the results email.
+    #[schema(
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,30}(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,30})?@([A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?\.){1,4}[A-Za-z]{2,20}$"
+    )]
     pub email: String,
+    /// 1 to 200 characters, not all spaces, no control characters.
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: Option<String>,
-    /// The partner's own id for this candidate.
+    /// The partner's own id for this candidate: 1 to 200 characters, no control
+    /// characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub external_ref: Option<String>,
 }
 
@@ -324,7 +339,11 @@ async fn questions_of<C: ConnectionTrait>(
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct StartInterview {
     /// A track id from `GET /v1/tracks`.
-    #[schema(example = "senior-backend-fintech")]
+    #[schema(
+        example = "senior-backend-fintech",
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub track_id: String,
     /// For partners: who the interview is for (they receive the results email).
     pub candidate: Option<Candidate>,
@@ -514,7 +533,11 @@ pub async fn start(
 pub struct AnswerRequest {
     /// The `id` of the current question.
     pub question_id: Uuid,
-    /// Up to 20,000 characters.
+    /// Up to 20,000 characters; no control characters but line feeds and tabs.
+    #[schema(
+        max_length = 20000,
+        pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+    )]
     pub answer: String,
 }
 
@@ -698,20 +721,36 @@ async fn enqueue_grading<C: ConnectionTrait>(
 pub struct TranscriptItem {
     /// A catalog question: its id in `track_id`, or `track-id/question-id` without a
     /// track. Give this or `question`.
+    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub question_id: Option<String>,
-    /// A free-form question (graded on structure, depth and clarity alone).
+    /// A free-form question (graded on structure, depth and clarity alone): 1 to 2,000
+    /// characters, not all spaces; no control characters but line feeds and tabs.
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+    )]
     pub question: Option<String>,
-    /// Up to 20,000 characters.
+    /// Up to 20,000 characters; no control characters but line feeds and tabs.
+    #[schema(
+        max_length = 20000,
+        pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+    )]
     pub answer: String,
-    /// Time the candidate spent, when known (up to 6 hours).
+    /// Time the candidate spent in whole seconds, when known (up to 6 hours); `60.0`
+    /// is read as `60`.
+    #[serde(default, deserialize_with = "crate::domain::whole::optional_whole_u32")]
+    #[schema(minimum = 0, maximum = 21600)]
     pub time_spent_seconds: Option<u32>,
 }
 
 /// A whole interview to grade in one call.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct TranscriptRequest {
+    /// A track id from `GET /v1/tracks`.
+    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub track_id: Option<String>,
     /// 1 to 30 items, in the order asked.
+    #[schema(min_items = 1, max_items = 30)]
     pub items: Vec<TranscriptItem>,
     /// Who receives the results email (default: the signed-in user, if any).
     pub candidate: Option<Candidate>,

@@ -39,6 +39,8 @@ pub enum WebhooksError {
     Invalid { field: &'static str, message: String },
     #[error("webhook endpoint not found")]
     NotFound,
+    #[error("an organization can have at most {0} webhook endpoints; delete one first")]
+    LimitReached(usize),
     #[error(transparent)]
     Organization(#[from] OrganizationsError),
     #[error(transparent)]
@@ -233,10 +235,7 @@ pub async fn create(
         .all(db)
         .await?;
     if existing.len() >= MAX_ENDPOINTS {
-        return Err(WebhooksError::Invalid {
-            field: "url",
-            message: format!("an organization can have at most {MAX_ENDPOINTS} endpoints"),
-        });
+        return Err(WebhooksError::LimitReached(MAX_ENDPOINTS));
     }
     let secret = format!("rwhsec_{}", crate::domain::tokens::random_token(32));
     let endpoint = webhook_endpoints::ActiveModel {

@@ -120,6 +120,36 @@ async fn subscribe(app: &TestApp, session: &Session, status: &str) -> String {
 }
 
 #[tokio::test]
+async fn checkout_refuses_a_malformed_idempotency_key_and_passes_a_good_one_to_stripe() {
+    let stripe = FakeStripe::start().await;
+    let app = billing_app(&stripe).await;
+    let user = app.signup().await;
+    for bad in ["", "with space", "ünicode"] {
+        let response = app
+            .post("/v1/billing/checkout")
+            .bearer_auth(&user.access_token)
+            .header(
+                "Idempotency-Key",
+                reqwest::header::HeaderValue::from_bytes(bad.as_bytes()).unwrap(),
+            )
+            .json(&json!({"plan": "pro"}))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 400, "malformed-request").await;
+    }
+    let good = app
+        .post("/v1/billing/checkout")
+        .bearer_auth(&user.access_token)
+        .header("Idempotency-Key", "checkout-1")
+        .json(&json!({"plan": "pro"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(good.status(), 200, "{}", good.text().await.unwrap());
+}
+
+#[tokio::test]
 async fn without_a_stripe_key_billing_answers_503_and_the_rest_works() {
     let app = spawn_app().await;
     let user = app.signup().await;
@@ -138,6 +168,24 @@ async fn without_a_stripe_key_billing_answers_503_and_the_rest_works() {
         .unwrap();
     assert_problem(sub, 503, "billing-not-configured").await;
     assert_problem(deliver_signed(&app, "{}").await, 503, "billing-not-configured").await;
+    // A request that is malformed whatever the configuration is told so first.
+    let unsigned = app
+        .post("/v1/billing/stripe/webhook")
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(unsigned, 400, "invalid-signature").await;
+    let bad_key = app
+        .post("/v1/billing/checkout")
+        .bearer_auth(&user.access_token)
+        .header("Idempotency-Key", "x".repeat(256))
+        .json(&json!({"plan": "pro"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(bad_key, 400, "malformed-request").await;
     assert_eq!(
         app.start_interview(&user.access_token, "senior-backend-fintech")
             .await

@@ -241,6 +241,26 @@ async fn a_partner_posts_a_transcript_and_the_candidate_gets_the_results() {
 }
 
 #[tokio::test]
+async fn whole_seconds_are_accepted_in_either_json_notation_and_fractions_refused() {
+    let app = spawn_app().await;
+    let user = app.signup().await;
+    let fraction = app
+        .post("/v1/transcripts")
+        .bearer_auth(&user.access_token)
+        .json(&json!({"items": [{"question": "q", "answer": "x", "time_spent_seconds": 60.5}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(fraction, 422, "validation-failed").await;
+    // JSON Schema's integer includes 60.0, and so does the server.
+    app.submit_transcript(
+        &user.access_token,
+        &json!({"items": [{"question": "q", "answer": "x", "time_spent_seconds": 60.0}]}),
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn invalid_transcripts_are_refused_with_the_field_named() {
     let app = spawn_app().await;
     let user = app.signup().await;

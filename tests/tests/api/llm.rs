@@ -631,6 +631,29 @@ mod judged {
         assert_eq!(llm.score, 34);
     }
 
+    #[tokio::test]
+    async fn a_strong_answer_judged_covered_keeps_its_form_credit() {
+        // Form comes from the rubric grader's measures of the answer's shape, scaled by
+        // the model's coverage: fully covered, nothing is taken off.
+        let judge = Judge::start().await;
+        let c = case("idempotent-payment-api/strong-1");
+        let (rubric, llm) = judge.grade(&c, Reply::Uniform("covered")).await;
+        let dim = |a: &Assessment, key: &str| a.dimensions.iter().find(|d| d.key == key).map(|d| d.score);
+        eprintln!(
+            "strong, all covered: rubric {} llm {} structure {:?} depth {:?}",
+            rubric.score,
+            llm.score,
+            dim(&llm, "structure"),
+            dim(&llm, "depth")
+        );
+        assert_eq!(llm.grader.kind, "llm");
+        assert!(llm.score >= 70, "{}", llm.score);
+        assert_eq!(dim(&llm, "knowledge"), Some(100));
+        for key in ["structure", "depth"] {
+            assert!(dim(&llm, key) >= Some(40), "{key}: {:?}", dim(&llm, key));
+        }
+    }
+
     const PUT_CLAIM: &str = "PUT is idempotent by the HTTP spec";
     const TIMEOUT_CLAIM: &str = "a timeout always means the card wasn't charged";
 

@@ -91,3 +91,80 @@ async fn interactive_docs_are_served_without_any_external_asset() {
     let bundle = app.get("/docs/swagger-ui-bundle.js").send().await.unwrap();
     assert_eq!(bundle.status(), 200);
 }
+
+fn operations(spec: &Value) -> Vec<(String, String, Value)> {
+    let mut all = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            all.push((method.clone(), path.clone(), operation.clone()));
+        }
+    }
+    all
+}
+
+#[test]
+fn every_status_the_server_can_answer_for_a_kind_of_request_is_documented() {
+    let spec: Value = serde_json::from_str(&api::http::openapi_json().unwrap()).unwrap();
+    for (method, path, operation) in operations(&spec) {
+        let responses = &operation["responses"];
+        let json_dto = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].is_string();
+        if json_dto {
+            for status in ["400", "413", "415"] {
+                assert!(responses[status].is_object(), "{method} {path} lacks {status}");
+            }
+        }
+        if operation["requestBody"]["content"]["application/x-www-form-urlencoded"].is_object() {
+            for status in ["400", "415"] {
+                let problem = &responses[status]["content"]["application/problem+json"];
+                assert!(problem.is_object(), "{method} {path} lacks a problem {status}");
+            }
+        }
+        if operation["security"].as_array().is_some_and(|s| !s.is_empty()) {
+            assert!(responses["401"].is_object(), "{method} {path} lacks 401");
+        }
+        if path.contains('{') {
+            assert!(responses["404"].is_object(), "{method} {path} lacks 404");
+        }
+    }
+}
+
+#[test]
+fn the_spec_states_the_limits_the_server_enforces() {
+    let spec: Value = serde_json::from_str(&api::http::openapi_json().unwrap()).unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let signup = &schemas["SignupRequest"]["properties"];
+    assert_eq!(signup["password"]["minLength"], 8);
+    assert_eq!(signup["password"]["maxLength"], 256);
+    assert_eq!(signup["name"]["maxLength"], 200);
+    assert!(signup["email"]["pattern"].is_string());
+    let transcript = &schemas["TranscriptRequest"]["properties"]["items"];
+    assert_eq!(
+        (transcript["minItems"].clone(), transcript["maxItems"].clone()),
+        (1.into(), 30.into())
+    );
+    let item = &schemas["TranscriptItem"]["properties"];
+    assert_eq!(item["answer"]["maxLength"], 20000);
+    assert_eq!(item["time_spent_seconds"]["maximum"], 21600);
+    assert_eq!(
+        schemas["Candidate"]["properties"]["external_ref"]["maxLength"],
+        200
+    );
+    let page = spec["paths"]["/v1/interviews"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "page")
+        .unwrap()
+        .clone();
+    assert_eq!(page["schema"]["maximum"], api::domain::paging::MAX_PAGE);
+    for (method, path, operation) in operations(&spec) {
+        let Some(parameters) = operation["parameters"].as_array() else {
+            continue;
+        };
+        for parameter in parameters.iter().filter(|p| p["name"] == "Idempotency-Key") {
+            assert_eq!(parameter["schema"]["maxLength"], 255, "{method} {path}");
+            assert_eq!(parameter["schema"]["pattern"], "^[!-~]+$", "{method} {path}");
+            assert!(operation["responses"]["400"].is_object(), "{method} {path}");
+        }
+    }
+}

@@ -386,8 +386,97 @@ async fn a_name_that_resolves_to_our_network_is_never_called() {
 
     post_transcript(&app, &key).await;
     let log = wait_for_delivery(&app, &key, org, &id.to_string(), "failed").await;
-    let error = log[0]["last_error"].as_str().unwrap();
-    assert!(error.contains("no public address"), "{error}");
+    // Classified: the partner is not told how our resolver answered.
+    assert_eq!(log[0]["last_error"], "private address refused");
     assert!(log[0]["last_status"].is_null());
     assert!(receiver.received().is_empty());
+}
+
+#[tokio::test]
+async fn the_endpoint_past_the_limit_is_a_409_conflict() {
+    let app = spawn_app().await;
+    let owner = app.signup().await;
+    let org = app.create_organization(&owner, "partner").await;
+    let (_, key) = app.create_api_key(&owner, org).await;
+    for i in 0..10 {
+        register(&app, &key, org, &format!("https://partner{i}.example/hooks")).await;
+    }
+    let eleventh = app
+        .post(&format!("/v1/organizations/{org}/webhooks"))
+        .bearer_auth(&key)
+        .json(&json!({"url": "https://partner10.example/hooks"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(eleventh, 409, "webhook-limit-reached").await;
+}
+
+/// A TLS server presenting a self-signed certificate for internal-looking names (the
+/// worker's test certificate); it serves handshakes until the test ends.
+fn self_signed_tls_server() -> u16 {
+    use std::sync::Arc;
+    let cert = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../worker/src/testdata/self-signed-cert.der"
+    ));
+    let key = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../worker/src/testdata/self-signed-key.der"
+    ));
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![rustls::pki_types::CertificateDer::from(cert.to_vec())],
+                rustls::pki_types::PrivateKeyDer::try_from(key.to_vec()).unwrap(),
+            )
+            .unwrap(),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let config = config.clone();
+            std::thread::spawn(move || {
+                let connection = rustls::ServerConnection::new(config).unwrap();
+                let mut tls = rustls::StreamOwned::new(connection, stream);
+                let mut buffer = [0u8; 1024];
+                let _ = std::io::Read::read(&mut tls, &mut buffer);
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_failed_delivery_shows_the_partner_a_short_class_never_the_inner_error() {
+    let app = spawn_app().await;
+    let owner = app.signup().await;
+    let org = app.create_organization(&owner, "partner").await;
+    let (_, key) = app.create_api_key(&owner, org).await;
+    let port = self_signed_tls_server();
+    let endpoint = register(&app, &key, org, &format!("https://127.0.0.1:{port}/hooks")).await;
+    let endpoint = endpoint["id"].as_str().unwrap();
+
+    post_transcript(&app, &key).await;
+    let mut log = Value::Null;
+    for _ in 0..400 {
+        log = deliveries(&app, &key, org, endpoint).await;
+        if log[0]["last_error"].is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(log[0]["last_error"], "TLS error", "{log}");
+    let shown = log.to_string();
+    for name in [
+        "secret-internal.corp.example",
+        "db-primary.corp.example",
+        "Internal Billing",
+    ] {
+        assert!(!shown.contains(name), "{name} leaked: {shown}");
+    }
+    assert!(!shown.to_lowercase().contains("certificate"), "{shown}");
 }

@@ -10,7 +10,12 @@ use chrono::Utc;
 
 use crate::context::JobContext;
 use crate::runner::{JobError, JobHandler};
-use crate::webhook_client::check_literal;
+use crate::webhook_client::{PrivateTarget, check_literal, classify};
+
+/// A failed attempt, as shown to the partner: a classified reason.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct DeliveryFailed(pub String);
 
 pub struct DeliverWebhookHandler;
 
@@ -23,7 +28,20 @@ impl JobHandler for DeliverWebhookHandler {
     }
 
     async fn exhausted(job: &DeliverWebhook, ctx: &JobContext, error: &JobError) {
-        if let Err(e) = webhooks::mark_failed(&ctx.state.db, job.delivery_id, &error.to_string()).await {
+        // Partners read this: only a classified reason, never an inner error.
+        let shown = match error {
+            JobError::Permanent(e) | JobError::Transient(e) => {
+                if let Some(failure) = e.downcast_ref::<DeliveryFailed>() {
+                    failure.0.clone()
+                } else if e.downcast_ref::<PrivateTarget>().is_some() {
+                    "private address refused".to_owned()
+                } else {
+                    "delivery failed".to_owned()
+                }
+            }
+        };
+        tracing::warn!(error = %error, shown = %shown, "webhook delivery failed for good");
+        if let Err(e) = webhooks::mark_failed(&ctx.state.db, job.delivery_id, &shown).await {
             tracing::error!(error = %e, "cannot record a webhook delivery");
         }
     }
@@ -63,24 +81,21 @@ pub async fn deliver_webhook(job: &DeliverWebhook, ctx: &JobContext) -> Result<(
         }
         Ok(r) => {
             let status = r.status().as_u16();
-            record_attempt(ctx, job, Some(status), &format!("HTTP {status}")).await;
-            Err(JobError::transient(anyhow::anyhow!(
-                "the endpoint answered {status}"
-            )))
+            // Redirects are not followed: one could lead to a private address.
+            let reason = if r.status().is_redirection() {
+                "redirect refused".to_owned()
+            } else {
+                format!("HTTP {status}")
+            };
+            record_attempt(ctx, job, Some(status), &reason).await;
+            Err(JobError::transient(DeliveryFailed(reason)))
         }
         Err(e) => {
-            let reason = if e.is_timeout() {
-                "timeout".to_owned()
-            } else {
-                // The innermost cause says what went wrong (refused, unresolvable, TLS).
-                let mut cause: &dyn std::error::Error = &e;
-                while let Some(source) = cause.source() {
-                    cause = source;
-                }
-                format!("connection failed: {cause}")
-            };
+            // The inner error goes to our log only; the partner sees its class.
+            let reason = classify(&e).to_owned();
+            tracing::info!(error = %e, reason = %reason, "webhook attempt failed");
             record_attempt(ctx, job, None, &reason).await;
-            Err(JobError::transient(anyhow::anyhow!("{reason}")))
+            Err(JobError::transient(DeliveryFailed(reason)))
         }
     }
 }

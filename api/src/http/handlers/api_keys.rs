@@ -14,7 +14,12 @@ use crate::services::api_keys;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateApiKeyRequest {
-    #[schema(example = "production")]
+    /// 1 to 100 characters, not all spaces, no control characters.
+    #[schema(
+        example = "production",
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
 }
 

@@ -14,12 +14,22 @@ use crate::services::accounts::{self, LoginInput, NewSignup};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SignupRequest {
-    #[schema(example = "ada@example.com")]
+    /// An email address (at most 254 characters; letters are stored lower-cased).
+    #[schema(
+        example = "ada@example.com",
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,30}(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,30})?@([A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?\.){1,4}[A-Za-z]{2,20}$"
+    )]
     pub email: String,
     /// 8 to 256 characters.
-    #[schema(example = "correct horse battery staple")]
+    #[schema(example = "correct horse battery staple", min_length = 8, max_length = 256)]
     pub password: String,
-    #[schema(example = "Ada Lovelace")]
+    /// 1 to 200 characters, not all spaces, no control characters.
+    #[schema(
+        example = "Ada Lovelace",
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: Option<String>,
 }
 
@@ -269,6 +279,7 @@ pub async fn password_reset(
 pub struct PasswordResetConfirmRequest {
     pub token: String,
     /// The new password, 8 to 256 characters.
+    #[schema(min_length = 8, max_length = 256)]
     pub password: String,
 }
 

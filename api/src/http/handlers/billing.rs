@@ -7,7 +7,9 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::http::auth::CurrentOrg;
 use crate::http::problem::{ApiError, Problem};
+use crate::services::billing::signature::SignatureError;
 use crate::services::billing::{self, BillingError, PlanView, SubscriptionView};
+use crate::services::idempotency::Idempotent;
 
 fn require_configured(state: &AppState) -> Result<(), ApiError> {
     if state.stripe.is_none() {
@@ -69,10 +71,11 @@ pub struct RedirectUrl {
 /// user to `url`. Owners and admins only. Honors `Idempotency-Key`.
 #[utoipa::path(
     tag = "billing",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters", min_length = 1, max_length = 255, pattern = r"^[!-~]+$")),
     security(("bearer_jwt" = [])),
     responses(
         (status = 200, description = "The Checkout URL", body = RedirectUrl),
+        (status = 400, description = "Malformed body or Idempotency-Key (`malformed-request`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an owner/admin, or an API key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown plan", body = Problem, content_type = "application/problem+json"),
@@ -87,12 +90,19 @@ pub async fn checkout(
     org: CurrentOrg,
     body: web::Json<CheckoutRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    // A malformed key is refused as on every endpoint that honours one, before anything
+    // else is decided (even before billing's own availability).
+    let key = match req.headers().get("Idempotency-Key") {
+        None => None,
+        Some(value) => {
+            let key = value
+                .to_str()
+                .map_err(|_| ApiError::bad_request("Idempotency-Key must be visible ASCII"))?;
+            Idempotent::new(key, "checkout", &body.plan).map_err(ApiError::bad_request)?;
+            Some(key)
+        }
+    };
     require_configured(&state)?;
-    let key = req
-        .headers()
-        .get("Idempotency-Key")
-        .and_then(|v| v.to_str().ok())
-        .filter(|k| !k.is_empty() && k.len() <= 255);
     let url = billing::checkout(state.billing(), &org.0, &body.plan, key).await?;
     Ok(HttpResponse::Ok().json(RedirectUrl { url }))
 }
@@ -135,12 +145,12 @@ pub struct WebhookReceipt {
 #[utoipa::path(
     tag = "billing",
     request_body(content = String, content_type = "application/json", description = "The event, exactly as Stripe sent it"),
-    params(("Stripe-Signature" = String, Header, description = "t=<timestamp>,v1=<signature>")),
+    params(("Stripe-Signature" = String, Header, description = "t=<timestamp>,v1=<signature>", min_length = 1)),
     responses(
         (status = 200, description = "Stored (or already stored)", body = WebhookReceipt),
-        (status = 400, description = "Missing, stale or wrong signature (`invalid-signature`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Missing, stale or wrong signature (`invalid-signature`); a missing one is refused even when billing is not configured", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Billing is not configured", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Billing is not configured (`billing-not-configured`), for a request carrying a signature", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/billing/stripe/webhook")]
@@ -149,12 +159,15 @@ pub async fn stripe_webhook(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    require_configured(&state)?;
+    // A request without a signature is malformed whatever the configuration: 400 first,
+    // then 503 when billing is off, then the signature itself is verified.
     let signature = req
         .headers()
         .get("Stripe-Signature")
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+        .filter(|s| !s.is_empty())
+        .ok_or(BillingError::BadSignature(SignatureError::Malformed))?;
+    require_configured(&state)?;
     let new = billing::receive_webhook(state.billing(), &body, signature).await?;
     Ok(HttpResponse::Ok().json(WebhookReceipt { received: true, new }))
 }

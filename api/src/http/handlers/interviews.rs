@@ -53,7 +53,7 @@ fn created<T: Serialize>(outcome: interviews::Created<T>) -> HttpResponse {
 /// uses no more quota; the same key with another body is a 422.
 #[utoipa::path(
     tag = "interviews",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters", min_length = 1, max_length = 255, pattern = r"^[!-~]+$")),
     security(("bearer_jwt" = []), ("api_key" = [])),
     responses(
         (status = 201, description = "Started", body = InterviewView),
@@ -197,7 +197,7 @@ pub async fn submit_interview(
 /// the results email goes to them. Honors `Idempotency-Key`.
 #[utoipa::path(
     tag = "interviews",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters", min_length = 1, max_length = 255, pattern = r"^[!-~]+$")),
     security(("bearer_jwt" = []), ("api_key" = [])),
     responses(
         (status = 202, description = "Queued for grading", body = TranscriptResponse),

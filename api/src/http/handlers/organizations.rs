@@ -15,7 +15,12 @@ use crate::services::organizations::{self, Member};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateOrganizationRequest {
-    #[schema(example = "Acme Bootcamp")]
+    /// 1 to 200 characters, not all spaces, no control characters.
+    #[schema(
+        example = "Acme Bootcamp",
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     /// `team` (default) for shared practice, `partner` for API integrations.
     pub kind: Option<OrganizationKind>,
@@ -111,7 +116,11 @@ pub async fn list_members(state: web::Data<AppState>, access: OrgAccess) -> Resu
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AddMemberRequest {
     /// The email of an existing account.
-    #[schema(example = "grace@example.com")]
+    #[schema(
+        example = "grace@example.com",
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,30}(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,30})?@([A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?\.){1,4}[A-Za-z]{2,20}$"
+    )]
     pub email: String,
     /// Defaults to `member`. Only an owner can add an owner.
     pub role: Option<Role>,

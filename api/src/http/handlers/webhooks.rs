@@ -1,7 +1,7 @@
 //! Partner webhook endpoints.
 
 use actix_web::{HttpResponse, delete, get, post, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -10,12 +10,28 @@ use crate::http::auth::OrgAccess;
 use crate::http::problem::{ApiError, Problem};
 use crate::services::webhooks::{self, CreatedEndpoint, DeliveryView, EndpointView};
 
+/// An event an endpoint can subscribe to (documentation only: the service checks the
+/// names against its own list).
+#[derive(Debug, Serialize, ToSchema)]
+pub enum WebhookEventType {
+    #[serde(rename = "interview.graded")]
+    Graded,
+    #[serde(rename = "interview.failed")]
+    Failed,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateWebhookRequest {
-    /// An https URL (http and private addresses only where the server allows them).
-    #[schema(example = "https://partner.example/rehearse/webhooks")]
+    /// An https URL on a public host, at most 2048 characters (http and private
+    /// addresses only where the server allows them).
+    #[schema(
+        example = "https://partner.example/rehearse/webhooks",
+        max_length = 2048,
+        pattern = r"^[Hh][Tt][Tt][Pp][Ss]://([a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?\.){1,3}[a-z]{2,12}(/[A-Za-z0-9._~/-]{0,200})?$"
+    )]
     pub url: String,
     /// Defaults to both `interview.graded` and `interview.failed`.
+    #[schema(min_items = 1, value_type = Option<Vec<WebhookEventType>>)]
     pub events: Option<Vec<String>>,
 }
 
@@ -35,6 +51,7 @@ pub struct CreateWebhookRequest {
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "A member without rights", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The organization already has the most endpoints allowed (`webhook-limit-reached`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid URL or events", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -140,6 +140,58 @@ pub struct GraderInfo {
     pub flags: Vec<String>,
 }
 
+/// How a report was graded, for the candidate: which grader, what it checks and what it
+/// cannot check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct GradingMethod {
+    /// `rubric` or `llm`.
+    pub grader: String,
+    /// One sentence on how the score was reached.
+    pub summary: String,
+    pub checks: Vec<String>,
+    pub cannot_check: Vec<String>,
+}
+
+impl GradingMethod {
+    pub fn for_grader(grader: &GraderInfo) -> Self {
+        let rubric_checks = vec![
+            "which of the question's key concepts each answer states, sentence by sentence, in your own words or common paraphrases".to_owned(),
+            "claims the question's reviewers list as wrong (misconceptions), unless the sentence denies them".to_owned(),
+            "whether the answer addresses this question rather than another one".to_owned(),
+            "structure, numbers, trade-offs and depth, credited in proportion to the content covered".to_owned(),
+            "coherence: steps out of order, openings that refer to nothing, the same answer given twice, and typing speed against the time spent".to_owned(),
+            "time spent against the time the question deserves".to_owned(),
+        ];
+        let rubric_cannot = vec![
+            "whether an unusual idea it has no words for is right: only the listed concepts and misconceptions are recognised".to_owned(),
+            "factual errors beyond the listed misconceptions".to_owned(),
+            "tone, confidence or how you would sound when speaking".to_owned(),
+        ];
+        if grader.kind == "llm" && !grader.fallback {
+            let mut checks = vec![
+                "each rubric criterion judged by a language model as covered, partial, missing or incorrect, with quotes from the answer".to_owned(),
+            ];
+            checks.extend(rubric_checks);
+            Self {
+                grader: "llm".to_owned(),
+                summary: "A language model judged each answer against the question's rubric; the score is computed from its judgements and checked against the deterministic rubric grader.".to_owned(),
+                checks,
+                cannot_check: vec![
+                    "whether the model's reading is right in every case: it can misjudge, so quotes are kept as evidence".to_owned(),
+                    "tone, confidence or how you would sound when speaking".to_owned(),
+                ],
+            }
+        } else {
+            Self {
+                grader: "rubric".to_owned(),
+                summary: "A deterministic rubric grader read each answer against the question's rubric, without a language model: the same answer always gets the same score.".to_owned(),
+                checks: rubric_checks,
+                cannot_check: rubric_cannot,
+            }
+        }
+    }
+}
+
 /// What a grader produces.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Assessment {
@@ -174,6 +226,9 @@ pub struct Report {
     pub general_feedback: String,
     pub questions: Vec<QuestionReport>,
     pub grader: GraderInfo,
+    /// How the report was graded, in words; `null` on reports graded before it existed.
+    #[serde(default)]
+    pub how_graded: Option<GradingMethod>,
     pub graded_at: DateTime<Utc>,
     /// The public results page; `null` once the link is revoked.
     pub share_url: Option<String>,
@@ -201,6 +256,7 @@ impl Report {
             improvements: assessment.improvements,
             general_feedback: assessment.general_feedback,
             questions: assessment.questions,
+            how_graded: Some(GradingMethod::for_grader(&assessment.grader)),
             grader: assessment.grader,
             graded_at,
             share_url: None,

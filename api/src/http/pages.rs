@@ -154,12 +154,25 @@ mod tests {
                 fallback: false,
                 flags: vec![],
             },
+            how_graded: None,
             graded_at: Utc.with_ymd_and_hms(2026, 11, 29, 10, 0, 0).unwrap(),
             share_url: None,
         }
     }
 
     use chrono::Utc;
+
+    #[test]
+    fn the_results_page_says_how_the_report_was_graded() {
+        let mut report = sample();
+        report.how_graded = Some(crate::domain::report::GradingMethod::for_grader(&report.grader));
+        let html = render(&report).unwrap();
+        assert!(html.contains("How this was graded"), "{html}");
+        assert!(html.contains("without a language model"));
+        assert!(html.contains("What it cannot check"));
+        let older = render(&sample()).unwrap();
+        assert!(!older.contains("How this was graded"));
+    }
 
     #[test]
     fn the_results_page_shows_the_whole_report_and_escapes_answers() {

@@ -9,6 +9,8 @@
 //!   llm       LLM grading through a fake model answering in 2 s: throughput of one
 //!             worker, its memory with 1,000 queued interviews, tokens per interview
 //!             (`--mode per_question|per_interview`)
+//!   dashboard the web app's dashboard and history pages of an account with 100 past
+//!             interviews: server time, HTML size, and the JavaScript every page loads
 //!
 //! Options: `--requests N` (default 200), `--concurrency C` (default 8). The service runs
 //! in-process on SQLite, or on PostgreSQL when `TEST_DATABASE_URL` is set; the figures
@@ -491,6 +493,100 @@ async fn partner_org(app: &tests::TestApp) -> uuid::Uuid {
         .id
 }
 
+/// The web app's dashboard with 100 past interviews, as a signed-in browser sees it.
+async fn dashboard(o: &Options) {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let app = tests::spawn_app().await;
+    let user = app.signup().await;
+    api::entities::organizations::Entity::update_many()
+        .col_expr(
+            api::entities::organizations::Column::FreeInterviewsRemaining,
+            Expr::value(100),
+        )
+        .filter(api::entities::organizations::Column::Id.eq(user.organization_id))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    for i in 0..100 {
+        app.submit_transcript(
+            &user.access_token,
+            &json!({"track_id": "senior-backend-fintech",
+                    "items": [{"question_id": "url-shortener", "answer": answer_text(i), "time_spent_seconds": 900}]}),
+        )
+        .await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let graded = api::entities::reports::Entity::find()
+            .filter(api::entities::reports::Column::OrganizationId.eq(user.organization_id))
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        if graded >= 100 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "only {graded} of 100 graded");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut browser = tests::browser::Browser::new(&app);
+    let signed_in = browser.sign_in(&user.email, tests::PASSWORD).await;
+    assert_eq!(signed_in.status, 303);
+    let cookie = browser
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    for path in ["/app", "/app/history"] {
+        let page = browser.get(path).await;
+        assert_eq!(page.status, 200);
+        let latencies = futures::stream::iter(0..o.requests)
+            .map(|_| {
+                let request = app.get(path).header("cookie", cookie.clone());
+                async move {
+                    let started = Instant::now();
+                    let response = request.send().await.unwrap();
+                    assert_eq!(response.status(), 200);
+                    response.bytes().await.unwrap();
+                    started.elapsed()
+                }
+            })
+            .buffer_unordered(o.concurrency);
+        let wall = Instant::now();
+        let latencies: Vec<Duration> = latencies.collect().await;
+        report(&format!("GET {path}"), latencies, wall.elapsed());
+        println!(
+            "{:<28} html={:.1} KB",
+            format!("  {path} size"),
+            page.body.len() as f64 / 1024.0
+        );
+    }
+    // Sequential, one at a time: the time the server takes for one page.
+    let mut one = Vec::new();
+    let wall = Instant::now();
+    for _ in 0..o.requests {
+        let started = Instant::now();
+        let response = app
+            .get("/app")
+            .header("cookie", cookie.clone())
+            .send()
+            .await
+            .unwrap();
+        response.bytes().await.unwrap();
+        one.push(started.elapsed());
+    }
+    report("GET /app (sequential)", one, wall.elapsed());
+    let page = browser.get("/app").await;
+    let mut js = 0usize;
+    for (at, _) in page.body.match_indices("<script src=\"") {
+        let start = at + "<script src=\"".len();
+        let url = &page.body[start..start + page.body[start..].find('"').unwrap()];
+        js += browser.get(url).await.body.len();
+    }
+    println!("javascript (all scripts)     {:.1} KB", js as f64 / 1024.0);
+}
+
 #[tokio::main]
 async fn main() {
     let o = options();
@@ -511,6 +607,7 @@ async fn main() {
         "report" => submit_to_report(&o).await,
         "webhooks" => webhooks(&o).await,
         "llm" => llm(&o).await,
+        "dashboard" => dashboard(&o).await,
         other => panic!("unknown scenario {other}"),
     }
 }

@@ -12,10 +12,10 @@ use api::catalog::Catalog;
 use tests::calibration::{self, figures};
 
 /// Floors: the target where it is met, otherwise the figure reached.
-const ORDER_AT_LEAST: f64 = 0.90; // target 0.95
-const EXACT_AT_LEAST: f64 = 0.60;
-const WITHIN_ONE_AT_LEAST: f64 = 0.92; // target 0.95
-const ADVERSARIAL_AT_OR_ABOVE_MEDIUM_AT_MOST: usize = 12; // target 0
+const ORDER_AT_LEAST: f64 = 0.905; // target 0.95
+const EXACT_AT_LEAST: f64 = 0.62;
+const WITHIN_ONE_AT_LEAST: f64 = 0.93; // target 0.95
+const ADVERSARIAL_AT_OR_ABOVE_MEDIUM_AT_MOST: usize = 11; // target 0
 const ATTACKS_ABOVE_NEEDS_WORK_AT_MOST: usize = 4; // target 0
 
 #[test]

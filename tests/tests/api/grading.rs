@@ -62,6 +62,15 @@ async fn a_new_user_takes_the_free_interview_and_gets_a_report_by_email() {
     assert!(!report["improvements"].as_array().unwrap().is_empty());
     assert!(!report["general_feedback"].as_str().unwrap().is_empty());
     assert_eq!(report["grader"]["kind"], "rubric");
+    // The report says how it was graded: what the grader checks and what it cannot.
+    assert_eq!(report["how_graded"]["grader"], "rubric");
+    assert!(!report["how_graded"]["checks"].as_array().unwrap().is_empty());
+    assert!(
+        !report["how_graded"]["cannot_check"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let questions = report["questions"].as_array().unwrap();
     assert!(questions.len() >= 7, "{} questions", questions.len());
     for q in questions {
@@ -104,6 +113,7 @@ async fn a_new_user_takes_the_free_interview_and_gets_a_report_by_email() {
     let html = page.text().await.unwrap();
     assert!(html.contains(report["verdict_label"].as_str().unwrap()));
     assert!(html.contains("Design a URL shortener like bit.ly"));
+    assert!(html.contains("How this was graded"));
     assert!(html.contains("noindex"));
     for external in ["<script", "src=\"http", "href=\"http", "@import", "url(http"] {
         assert!(

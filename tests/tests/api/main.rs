@@ -26,6 +26,7 @@ mod tenancy;
 mod tracks;
 mod web_auth;
 mod web_billing;
+mod web_browser;
 mod web_interview;
 mod web_report;
 mod web_settings;

@@ -28,8 +28,8 @@ pub(crate) enum Issue {
     ConclusionFirst(String),
     /// The same text was given to another question of the interview (its position).
     Repeated(u32),
-    /// Words per minute of the answer over the time spent on it.
-    ImplausibleSpeed(u32),
+    /// Words of the answer and seconds spent on it.
+    ImplausibleSpeed(usize, u32),
 }
 
 impl Issue {
@@ -52,9 +52,16 @@ impl Issue {
             Self::Repeated(position) => format!(
                 "This is the same answer as the one given to Q{position}: each question needs its own answer"
             ),
-            Self::ImplausibleSpeed(wpm) => format!(
-                "The answer arrived at about {wpm} words per minute, faster than anyone types; a pasted answer cannot be graded as your own"
+            Self::ImplausibleSpeed(words, seconds) if *seconds < 60 => format!(
+                "The answer's {words} words arrived in under a minute, faster than anyone types; a pasted answer cannot be graded as your own"
             ),
+            Self::ImplausibleSpeed(words, seconds) => {
+                #[allow(clippy::cast_precision_loss)]
+                let wpm = (*words as f64 * 60.0 / f64::from(*seconds)).round();
+                format!(
+                    "The answer arrived at about {wpm} words per minute, faster than anyone types; a pasted answer cannot be graded as your own"
+                )
+            }
         }
     }
 }
@@ -204,8 +211,7 @@ pub(crate) fn speed(words: usize, seconds: Option<u32>) -> Option<Issue> {
     }
     #[allow(clippy::cast_precision_loss)]
     let wpm = words as f64 * 60.0 / f64::from(seconds.max(1));
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    (wpm > IMPLAUSIBLE_WPM).then(|| Issue::ImplausibleSpeed(wpm.min(9999.0).round() as u32))
+    (wpm > IMPLAUSIBLE_WPM).then_some(Issue::ImplausibleSpeed(words, seconds))
 }
 
 /// For each answer, the position of another answer of the interview it repeats.

@@ -156,7 +156,7 @@ pub(super) fn check_summary(g: &Graded) -> Option<String> {
     if let Some(issue) = c
         .issues
         .iter()
-        .find(|i| matches!(i, Issue::ImplausibleSpeed(_) | Issue::Repeated(_)))
+        .find(|i| matches!(i, Issue::ImplausibleSpeed(..) | Issue::Repeated(_)))
     {
         return Some(format!("{}.", issue.describe()));
     }
@@ -646,7 +646,12 @@ pub(super) fn feedback(g: &Graded, level: Option<&str>) -> String {
                 approach would have earned partial credit."
             .to_owned();
     }
-    let mut s: Vec<String> = check_sentences(g);
+    // The summary already states the most serious finding: no sentence twice.
+    let lead = check_summary(g);
+    let mut s: Vec<String> = check_sentences(g)
+        .into_iter()
+        .filter(|x| Some(x) != lead.as_ref())
+        .collect();
     if g.checks.off_topic.is_some() {
         s.extend(timing_sentence(g, level));
         return s.join(" ");

@@ -448,7 +448,7 @@ pub(super) struct Strength {
 
 pub(super) fn strengths(graded: &[Graded], dims: &[Dimension]) -> Vec<Strength> {
     let mut by_criterion: Vec<(u32, Strength)> = Vec::new();
-    for g in graded.iter().filter(|g| !g.too_short()) {
+    for g in graded.iter().filter(|g| !g.too_short() && !g.discredited()) {
         let (w_cov, _) = g.part(Component::Coverage).unwrap_or((0.0, 0.0));
         let total = g.total_weight();
         for c in g.strongest(0.67) {
@@ -507,7 +507,10 @@ pub(super) fn strengths(graded: &[Graded], dims: &[Dimension]) -> Vec<Strength> 
         .collect();
 
     let dim = |key: &str| dims.iter().find(|d| d.key == key).map(|d| d.score);
-    let answered: Vec<&Graded> = graded.iter().filter(|g| !g.too_short()).collect();
+    let answered: Vec<&Graded> = graded
+        .iter()
+        .filter(|g| !g.too_short() && !g.discredited())
+        .collect();
     if dim("structure").is_some_and(|s| s >= 75)
         && let Some(best) = answered.iter().max_by(|a, b| a.structure.total_cmp(&b.structure))
     {
@@ -569,7 +572,7 @@ pub(super) fn strengths(graded: &[Graded], dims: &[Dimension]) -> Vec<Strength> 
     if out.len() < 2 {
         // A start is still worth naming when nothing was fully covered.
         let mut partial: Vec<Strength> = Vec::new();
-        for g in graded.iter().filter(|g| !g.too_short()) {
+        for g in graded.iter().filter(|g| !g.too_short() && !g.discredited()) {
             for c in g.strongest(0.3).into_iter().filter(|c| c.score < 0.67) {
                 if out.iter().any(|s| s.label == c.label) {
                     continue;

@@ -97,6 +97,18 @@ impl Graded<'_> {
         self.words == 0
     }
 
+    /// An answer the checks found not to be the candidate's own answer to this
+    /// question (off topic, pasted, repeated): nothing in it is praised.
+    pub(super) fn discredited(&self) -> bool {
+        self.checks.off_topic.is_some()
+            || self.checks.issues.iter().any(|i| {
+                matches!(
+                    i,
+                    coherence::Issue::ImplausibleSpeed(..) | coherence::Issue::Repeated(_)
+                )
+            })
+    }
+
     pub(super) fn too_short(&self) -> bool {
         self.words < TOO_SHORT_WORDS
     }
@@ -425,7 +437,7 @@ pub(super) fn grade_item<'a>(
     if checks
         .issues
         .iter()
-        .any(|i| matches!(i, Issue::ImplausibleSpeed(_)))
+        .any(|i| matches!(i, Issue::ImplausibleSpeed(..)))
     {
         score = score.min(IMPLAUSIBLE_SPEED_CAP);
     }

@@ -692,3 +692,132 @@ fn no_items_gives_an_empty_but_valid_assessment() {
     assert_eq!(a.verdict, Verdict::NotReady);
     assert!(a.questions.is_empty() && a.dimensions.is_empty());
 }
+
+fn catalog_item(id: &str, answer: &str, seconds: u32) -> GradingItem {
+    let catalog = api::catalog::Catalog::embedded().unwrap();
+    let (_, q) = catalog.question(id).unwrap();
+    GradingItem {
+        position: 1,
+        prompt: q.prompt.clone(),
+        kind: Some(q.kind),
+        is_follow_up: false,
+        answer: answer.to_owned(),
+        time_spent_seconds: Some(seconds),
+        expected_minutes: Some(q.expected_minutes),
+        rubric: q.rubric.clone(),
+        ideal_answer: Some(q.ideal_answer.clone()),
+        tips: q.tips.clone(),
+    }
+}
+
+fn ideal(id: &str) -> String {
+    let catalog = api::catalog::Catalog::embedded().unwrap();
+    catalog.question(id).unwrap().1.ideal_answer.clone()
+}
+
+#[test]
+fn an_answer_to_another_catalog_question_is_off_topic_and_said_plainly() {
+    let answer = ideal("senior-backend-fintech/wallet-ledger");
+    let a = grade(&input(vec![catalog_item(
+        "senior-backend-fintech/url-shortener",
+        &answer,
+        20 * 60,
+    )]));
+    let q = &a.questions[0];
+    assert!(q.score <= 25, "{} {}", q.score, q.feedback_summary);
+    assert_eq!(a.verdict, Verdict::NotReady);
+    assert!(
+        q.feedback_summary.contains("does not address the question"),
+        "{}",
+        q.feedback_summary
+    );
+    assert!(
+        a.strengths.iter().all(|s| !s.contains("Q1):")),
+        "{:?}",
+        a.strengths
+    );
+    // Its own ideal answer is on topic and scores well.
+    let own = ideal("senior-backend-fintech/url-shortener");
+    let a = grade(&input(vec![catalog_item(
+        "senior-backend-fintech/url-shortener",
+        &own,
+        28 * 60,
+    )]));
+    assert!(!a.questions[0].feedback_summary.contains("does not address"));
+    assert!(a.questions[0].score >= 55, "{}", a.questions[0].score);
+}
+
+#[test]
+fn a_pasted_answer_is_named_once_capped_and_not_praised() {
+    let answer = ideal("senior-backend-fintech/url-shortener");
+    let a = grade(&input(vec![catalog_item(
+        "senior-backend-fintech/url-shortener",
+        &answer,
+        20,
+    )]));
+    let q = &a.questions[0];
+    assert!(q.score <= 45, "{}", q.score);
+    assert!(
+        q.feedback_summary.contains("arrived in under a minute"),
+        "{}",
+        q.feedback_summary
+    );
+    assert!(
+        !q.feedback.contains("arrived in under a minute"),
+        "said twice: {}",
+        q.feedback
+    );
+    assert!(
+        a.strengths.iter().all(|s| !s.contains("(Q1)")),
+        "{:?}",
+        a.strengths
+    );
+}
+
+#[test]
+fn the_same_answer_to_two_questions_is_named_in_both() {
+    let answer = "I believe in transparency and open communication. I'd start by listening to everyone \
+                  involved, set clear expectations, align with stakeholders on the goals, follow up \
+                  regularly and measure the outcomes.";
+    let mut second = catalog_item("engineering-manager-scaleup/too-slow", answer, 120);
+    second.position = 2;
+    let a = grade(&input(vec![
+        catalog_item("engineering-manager-scaleup/underperformer", answer, 120),
+        second,
+    ]));
+    for (q, other) in [(&a.questions[0], "Q2"), (&a.questions[1], "Q1")] {
+        let said = format!("{} {}", q.feedback_summary, q.feedback);
+        assert!(
+            said.contains(&format!("same answer as the one given to {other}")),
+            "{said}"
+        );
+        assert_eq!(said.matches("same answer as the one given").count(), 1, "{said}");
+    }
+}
+
+#[test]
+fn numbered_steps_shuffled_cost_points_and_are_named() {
+    let ordered = "1. Requirements: shorten, redirect, analytics, custom alias, expiry; redirects under 50 ms.\n\
+                   2. Estimates: 100M/day is about 1,160 writes per second and 116K redirects per second at 100:1.\n\
+                   3. Design: a counter range per node, base62 codes, a key-value store sharded by code, a cache and a CDN.\n\
+                   4. Trade-offs: 302 keeps click counts while 301 saves load; sequential codes are guessable.";
+    let lines: Vec<&str> = ordered.lines().collect();
+    let shuffled = [lines[2], lines[0], lines[3], lines[1]].join("\n");
+    let score = |text: &str| {
+        grade(&input(vec![catalog_item(
+            "senior-backend-fintech/url-shortener",
+            text,
+            25 * 60,
+        )]))
+        .questions[0]
+            .clone()
+    };
+    let (fine, broken) = (score(ordered), score(&shuffled));
+    assert!(broken.score < fine.score, "{} vs {}", broken.score, fine.score);
+    assert!(
+        broken.feedback_summary.contains("out of order"),
+        "{}",
+        broken.feedback_summary
+    );
+    assert!(!fine.feedback.contains("out of order"));
+}

@@ -15,6 +15,10 @@ macro_rules! string_enum {
             Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
         )]
         #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+        // utoipa cannot read a per-variant `rename` whose value is a macro fragment, so
+        // the schema takes its names from `rename_all`; every value is its variant's
+        // snake_case (a test in this module holds them equal).
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
             $($(#[$vmeta])* #[sea_orm(string_value = $value)] #[serde(rename = $value)] $variant,)+
         }
@@ -179,5 +183,31 @@ mod tests {
         assert_eq!(OutboxStatus::parse("sending"), Some(OutboxStatus::Sending));
         assert_eq!(DeliveryStatus::parse("bounced"), None);
         assert!(StripeEventStatus::try_from_value(&"later".to_owned()).is_err());
+    }
+
+    /// The OpenAPI schema of each status lists exactly the strings sent on the wire.
+    #[test]
+    #[allow(clippy::expect_used)]
+    fn the_documented_values_are_the_wire_values() {
+        fn check<T: Iterable + Copy + Serialize + utoipa::PartialSchema>(as_str: fn(T) -> &'static str) {
+            let schema = serde_json::to_value(T::schema()).expect("schema");
+            let documented: Vec<String> = serde_json::from_value(schema["enum"].clone()).expect("enum list");
+            let wire: Vec<String> = T::iter()
+                .map(|v| {
+                    let value = serde_json::to_value(v).expect("serializes");
+                    assert_eq!(value, as_str(v), "serde and as_str agree");
+                    as_str(v).to_owned()
+                })
+                .collect();
+            assert_eq!(documented, wire);
+        }
+        check(InterviewStatus::as_str);
+        check(InterviewOrigin::as_str);
+        check(QuotaSource::as_str);
+        check(OutboxStatus::as_str);
+        check(DeliveryStatus::as_str);
+        check(StripeEventStatus::as_str);
+        check(SubscriptionStatus::as_str);
+        check(Plan::as_str);
     }
 }
